@@ -1,0 +1,129 @@
+"""Read the course facts in ``data/*.yaml`` and check them against a small schema."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: Field name -> accepted type(s), per data file. Every file also needs a non-empty ``source``.
+Schema = dict[str, type | tuple[type, ...]]
+
+SCHEMAS: dict[str, Schema] = {
+    "terms": {
+        "id": str, "vsphere": str, "openstack": str, "service": str, "category": str,
+        "explanation": str, "notebook": str, "source": str,
+    },
+    "codenames": {
+        "codename": str, "service_type": str, "function": str, "vsphere_analogue": str,
+        "since": str, "in_lab": bool, "source": str,
+    },
+    "history": {"year": int, "event": str, "source": str},
+    "storage_types": {
+        "id": str, "name": str, "service": str, "used_for": str, "accessed_through": str,
+        "accessible_from": str, "managed_by": str, "persists_until": str, "sized_by": str,
+        "typical_use": str, "vsphere_analogue": str, "source": str,
+    },
+    "then_and_now": {
+        "id": str, "topic": str, "then": str, "now": str, "then_source": str,
+        "now_source": str, "notebook": str,
+    },
+    "principles": {
+        "id": str, "name": str, "summary": str, "vsphere_habit": str, "cloud_way": str,
+        "source": str,
+    },
+    "outline": {"number": str, "slug": str, "title": str, "minutes": int, "goal": str, "source": str},
+}
+
+#: Fields whose value must come from a fixed list.
+CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
+    "terms": {
+        "category": (
+            "compute", "images", "networking", "storage", "identity", "operations", "management",
+        ),
+    },
+}
+
+#: Fields that must be unique within a file.
+KEYS: dict[str, str] = {
+    "terms": "id", "codenames": "codename", "storage_types": "id", "then_and_now": "id",
+    "principles": "id", "outline": "number",
+}
+
+
+def data_dir() -> Path:
+    """The data directory: ``$OSWORKSHOP_DATA`` if set, else ``data/`` next to the package."""
+    env = os.environ.get("OSWORKSHOP_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+@cache
+def _read(path: Path) -> tuple[dict[str, Any], ...]:
+    with path.open(encoding="utf-8") as fh:
+        content = yaml.safe_load(fh)
+    if not isinstance(content, list):
+        raise TypeError(f"{path} must hold a list of records, found {type(content).__name__}")
+    return tuple(content)
+
+
+def load(name: str) -> list[dict[str, Any]]:
+    """The records of ``data/<name>.yaml`` as a list of dicts (copies; safe to modify)."""
+    path = data_dir() / f"{name}.yaml"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"No course data file {path}. Known files: {', '.join(sorted(SCHEMAS))}."
+        )
+    return [dict(record) for record in _read(path)]
+
+
+def validate(name: str, records: list[Any]) -> list[str]:
+    """Problems found in ``records`` for the schema of ``name`` (empty list when all is well)."""
+    schema = SCHEMAS.get(name)
+    if schema is None:
+        return [f"{name}: no schema for this file"]
+    problems: list[str] = []
+    seen: set[Any] = set()
+    key = KEYS.get(name)
+    for i, record in enumerate(records):
+        where = f"{name}[{i}]"
+        if not isinstance(record, dict):
+            problems.append(f"{where}: not a mapping")
+            continue
+        if key and key in record:
+            where = f"{name}[{record[key]}]"
+            if record[key] in seen:
+                problems.append(f"{where}: duplicate {key}")
+            seen.add(record[key])
+        for field, kind in schema.items():
+            if field not in record:
+                problems.append(f"{where}: missing {field}")
+            elif not isinstance(record[field], kind) or (
+                kind is int and isinstance(record[field], bool)
+            ):
+                problems.append(f"{where}: {field} has type {type(record[field]).__name__}")
+            elif isinstance(record[field], str) and not record[field].strip():
+                problems.append(f"{where}: {field} is empty")
+        for field, allowed in CHOICES.get(name, {}).items():
+            if field in record and record[field] not in allowed:
+                problems.append(f"{where}: {field}={record[field]!r} not in {allowed}")
+        if not any(str(record.get(f, "")).strip() for f in ("source", "then_source")):
+            problems.append(f"{where}: no source")
+    return problems
+
+
+def validate_all() -> list[str]:
+    """Validate every known data file; returns a list of problems (empty when all is well)."""
+    problems: list[str] = []
+    for name in sorted(SCHEMAS):
+        try:
+            records = load(name)
+        except (OSError, TypeError, yaml.YAMLError) as exc:
+            problems.append(f"{name}: cannot read ({exc})")
+            continue
+        problems.extend(validate(name, records))
+    return problems
