@@ -1,0 +1,93 @@
+"""Connect to the course cloud (or any cloud in clouds.yaml) and ask what it offers."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import openstack
+from openstack.connection import Connection
+
+from .errors import CourseError, explain
+
+DEFAULT_CLOUD = "lab-demo"
+DEFAULT_ADMIN_CLOUD = "lab-admin"
+
+
+def cloud_name(cloud: str | None = None) -> str:
+    """The cloud to use: the argument, else $OSWORKSHOP_CLOUD, else $OS_CLOUD, else lab-demo."""
+    return (
+        cloud
+        or os.environ.get("OSWORKSHOP_CLOUD")
+        or os.environ.get("OS_CLOUD")
+        or DEFAULT_CLOUD
+    )
+
+
+def connect(cloud: str | None = None, *, check: bool = True) -> Connection:
+    """Open a connection to ``cloud``; with ``check`` log in once so problems show up here."""
+    name = cloud_name(cloud)
+    try:
+        conn = openstack.connect(cloud=name)
+        if check:
+            conn.authorize()
+    except Exception as exc:
+        err = explain(exc)
+        if err is None:
+            raise
+        err.detail = f"[cloud `{name}`] {err.detail}"
+        raise err from exc
+    return conn
+
+
+def admin(*, check: bool = True) -> Connection:
+    """Connect as the cloud administrator ($OSWORKSHOP_ADMIN_CLOUD, else lab-admin)."""
+    return connect(os.environ.get("OSWORKSHOP_ADMIN_CLOUD") or DEFAULT_ADMIN_CLOUD, check=check)
+
+
+def _catalog(conn: Any) -> list[dict[str, Any]]:
+    """The raw service catalog of the current token."""
+    access = conn.session.auth.get_access(conn.session)
+    return list(access.service_catalog.catalog or [])
+
+
+def services(conn: Any) -> list[dict[str, str]]:
+    """The catalog as ``[{type, name, endpoint}]``, with the public endpoint of each service."""
+    rows: list[dict[str, str]] = []
+    for entry in _catalog(conn):
+        endpoints = entry.get("endpoints", [])
+        public = [e for e in endpoints if e.get("interface") in ("public", None)] or endpoints
+        rows.append({
+            "type": str(entry.get("type", "")),
+            "name": str(entry.get("name", "")),
+            "endpoint": str(public[0].get("url", "")) if public else "",
+        })
+    return sorted(rows, key=lambda r: r["type"])
+
+
+#: Catalog types that mean the same service (old and new names).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "block-storage": ("block-storage", "volumev3", "volumev2", "volume"),
+    "volumev3": ("block-storage", "volumev3", "volumev2", "volume"),
+    "object-store": ("object-store",),
+}
+
+
+def offers(conn: Any, service_type: str) -> bool:
+    """True if the catalog lists ``service_type`` (or one of its aliases)."""
+    wanted = ALIASES.get(service_type, (service_type,))
+    return any(row["type"] in wanted for row in services(conn))
+
+
+def require(conn: Any, service_type: str, why: str) -> None:
+    """Raise a CourseError if ``service_type`` is missing; ``why`` says what the notebook skips."""
+    if offers(conn, service_type):
+        return
+    present = ", ".join(row["type"] for row in services(conn)) or "nothing"
+    raise CourseError(
+        f"This cloud has no {service_type} service",
+        f"The service catalog lists: {present}. Without {service_type}, {why}",
+        "Carry on with the next section: the cells that need it are skipped. To try them, "
+        "use the course lab (`python3 -m labsetup up`) or a cloud that offers "
+        f"{service_type}.",
+    )
