@@ -1,0 +1,11 @@
+"""Helpers for the workshop "From VMware vSphere to OpenStack, hands-on"."""
+
+from __future__ import annotations
+
+from .connect import admin, connect
+from .errors import CourseError, install_ipython_handler
+from .resources import cleanup
+
+__version__ = "0.1.0"
+
+__all__ = ["CourseError", "__version__", "admin", "cleanup", "connect", "install_ipython_handler"]

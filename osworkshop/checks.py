@@ -1,0 +1,119 @@
+"""Exercise checks: each returns a CheckResult, and a registry maps exercise ids to checks."""
+
+from __future__ import annotations
+
+import functools
+import html
+import importlib
+import pkgutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import explain
+
+Check = Callable[..., "CheckResult"]
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one exercise check, with hints when it did not pass."""
+
+    passed: bool
+    message: str
+    hints: list[str] = field(default_factory=list)
+    exercise: str = ""
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        head = "PASSED" if self.passed else "NOT YET"
+        name = f" [{self.exercise}]" if self.exercise else ""
+        lines = [f"{head}{name}: {self.message}"]
+        lines += [f"  Hint: {h}" for h in self.hints]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        color, head = ("#27ae60", "&#10004; Passed") if self.passed else ("#e67e22", "&#9998; Not yet")
+        hints = "".join(f"<li>{html.escape(h)}</li>" for h in self.hints)
+        hint_block = f'<ul style="margin:0.3em 0">{hints}</ul>' if hints else ""
+        name = f" <small>({html.escape(self.exercise)})</small>" if self.exercise else ""
+        return (
+            f'<div style="border-left:6px solid {color};padding:0.4em 1em;margin:0.4em 0;">'
+            f"<b>{head}</b>{name}: {html.escape(self.message)}{hint_block}</div>"
+        )
+
+
+def expect(
+    condition: bool, message: str, hints: Sequence[str] = (), *, success: str = "Well done."
+) -> CheckResult:
+    """Pass with ``success`` when ``condition`` holds, else fail with ``message`` and ``hints``."""
+    if condition:
+        return CheckResult(True, success)
+    return CheckResult(False, message, list(hints))
+
+
+def first_failure(*results: CheckResult, success: str = "Well done.") -> CheckResult:
+    """The first failing result, or one passing result when all passed."""
+    for result in results:
+        if not result.passed:
+            return result
+    return CheckResult(True, success)
+
+
+#: exercise id (e.g. "nb01.herd") -> check function
+registry: dict[str, Check] = {}
+_hints: dict[str, tuple[str, ...]] = {}
+
+
+def exercise(exercise_id: str, *, hints: Sequence[str] = ()) -> Callable[[Check], Check]:
+    """Register a check under ``exercise_id`` with general ``hints`` (shown one at a time)."""
+
+    def register(func: Check) -> Check:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> CheckResult:
+            try:
+                result = func(*args, **kwargs)
+            except Exception as exc:
+                err = explain(exc)
+                if err is None:
+                    raise
+                result = CheckResult(False, f"{err.title}: {err.detail}", [err.what_to_do])
+            result.exercise = exercise_id
+            return result
+
+        registry[exercise_id] = wrapper
+        _hints[exercise_id] = tuple(hints)
+        return wrapper
+
+    return register
+
+
+def load_exercises() -> dict[str, Check]:
+    """Import every ``osworkshop.exercises.nbXX`` module so their checks are registered."""
+    package = importlib.import_module("osworkshop.exercises")
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{info.name}")
+    return registry
+
+
+def hint(exercise_id: str, n: int = 1) -> str:
+    """The ``n``-th hint (from 1) of an exercise."""
+    if exercise_id not in _hints:
+        load_exercises()
+    if exercise_id not in _hints:
+        known = ", ".join(sorted(_hints)) or "none"
+        return f"There is no exercise {exercise_id!r}. Known exercises: {known}."
+    hints = _hints[exercise_id]
+    if not hints:
+        return f"Exercise {exercise_id} has no hints. Read the task again, step by step."
+    if n < 1 or n > len(hints):
+        return f"Exercise {exercise_id} has hints 1 to {len(hints)}. Hint {len(hints)}: {hints[-1]}"
+    return f"Hint {n} of {len(hints)}: {hints[n - 1]}"
+
+
+def run_all(conn: Any, arguments: dict[str, dict[str, Any]]) -> dict[str, CheckResult]:
+    """Run the checks named in ``arguments`` (id -> keyword arguments) against ``conn``."""
+    load_exercises()
+    return {ex_id: registry[ex_id](conn, **kwargs) for ex_id, kwargs in arguments.items()}
