@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from .connect import admin, connect
+from .connect import admin, connect, offers, require, services
 from .errors import CourseError, install_ipython_handler
-from .resources import cleanup
+from .resources import cleanup, leftovers, tags
 
 __version__ = "0.1.0"
 
-__all__ = ["CourseError", "__version__", "admin", "cleanup", "connect", "install_ipython_handler"]
+__all__ = [
+    "CourseError", "__version__", "admin", "cleanup", "connect", "install_ipython_handler",
+    "leftovers", "offers", "require", "services", "tags",
+]

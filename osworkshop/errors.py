@@ -152,7 +152,7 @@ def _endpoint(exc: BaseException, msg: str) -> CourseError | None:
         return CourseError(
             "This cloud does not offer that service",
             f"The service catalog has no usable endpoint for what you asked ({msg}).",
-            "See what this cloud offers with `osworkshop.connect.services(conn)` or "
+            "See what this cloud offers with `osworkshop.services(conn)` or "
             "`openstack catalog list`. The notebook skips the parts that need a missing "
             "service; if you use the course lab, every service should be there: run "
             f"`{LAB_STATUS}`.",

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+import osworkshop
+from osworkshop.errors import CourseError
+
+# `osworkshop.connect` is the function; the module is reached through sys.modules.
+c = sys.modules["osworkshop.connect"]
+
+CATALOG = [
+    {"type": "identity", "name": "keystone", "endpoints": [
+        {"interface": "admin", "url": "http://a:5000/v3"},
+        {"interface": "public", "url": "http://127.0.0.1:5000/v3"}]},
+    {"type": "compute", "name": "nova", "endpoints": [{"interface": "public", "url": "http://127.0.0.1:8774/v2.1"}]},
+    {"type": "volumev3", "name": "cinderv3", "endpoints": [{"interface": "public", "url": "http://127.0.0.1:8776/v3"}]},
+]
+
+
+def fake_conn(catalog: list[dict[str, Any]]) -> Any:
+    access = SimpleNamespace(service_catalog=SimpleNamespace(catalog=catalog))
+    auth = SimpleNamespace(get_access=lambda session: access)
+    return SimpleNamespace(session=SimpleNamespace(auth=auth))
+
+
+@pytest.fixture
+def clouds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "clouds.yaml"
+    path.write_text(
+        "clouds:\n"
+        "  closed:\n"
+        "    auth:\n"
+        "      auth_url: http://127.0.0.1:9/v3\n"
+        "      username: demo\n      password: x\n      project_name: demo\n"
+        "      user_domain_name: Default\n      project_domain_name: Default\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(path))
+    for var in ("OS_CLOUD", "OSWORKSHOP_CLOUD", "OS_AUTH_URL", "OS_PASSWORD", "OS_USERNAME"):
+        monkeypatch.delenv(var, raising=False)
+    return path
+
+
+def test_cloud_name_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OSWORKSHOP_CLOUD", raising=False)
+    monkeypatch.delenv("OS_CLOUD", raising=False)
+    assert c.cloud_name() == "lab-demo"
+    monkeypatch.setenv("OS_CLOUD", "devstack")
+    assert c.cloud_name() == "devstack"
+    monkeypatch.setenv("OSWORKSHOP_CLOUD", "classroom")
+    assert c.cloud_name() == "classroom"
+    assert c.cloud_name("mine") == "mine"
+
+
+def test_unknown_cloud_is_explained(clouds: Path) -> None:
+    with pytest.raises(CourseError) as info:
+        c.connect("nope")
+    assert info.value.title == "Cloud configuration problem"
+    assert "`closed`" in info.value.detail
+    assert "[cloud `nope`]" in info.value.detail
+
+
+def test_cloud_not_answering_is_explained(clouds: Path) -> None:
+    with pytest.raises(CourseError) as info:
+        c.connect("closed")
+    assert info.value.title == "The cloud is not answering"
+
+
+def test_no_check_does_not_contact_the_cloud(clouds: Path) -> None:
+    conn = c.connect("closed", check=False)
+    assert conn.config.name == "closed"
+
+
+def test_admin_respects_env(clouds: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OSWORKSHOP_ADMIN_CLOUD", "closed")
+    assert c.admin(check=False).config.name == "closed"
+
+
+def test_services_lists_public_endpoints() -> None:
+    rows = c.services(fake_conn(CATALOG))
+    assert rows[0] == {"type": "compute", "name": "nova", "endpoint": "http://127.0.0.1:8774/v2.1"}
+    assert {"type": "identity", "name": "keystone", "endpoint": "http://127.0.0.1:5000/v3"} in rows
+
+
+def test_offers_knows_aliases() -> None:
+    conn = fake_conn(CATALOG)
+    assert c.offers(conn, "compute")
+    assert c.offers(conn, "block-storage")
+    assert not c.offers(conn, "object-store")
+
+
+def test_require_explains_what_is_skipped() -> None:
+    conn = fake_conn(CATALOG)
+    c.require(conn, "compute", "nothing runs")
+    with pytest.raises(CourseError) as info:
+        c.require(conn, "object-store", "the Swift part of this notebook is skipped.")
+    assert info.value.title == "This cloud has no object-store service"
+    assert "Swift part" in info.value.detail
+    assert "compute, identity, volumev3" in info.value.detail
+
+
+def test_package_exports() -> None:
+    assert osworkshop.connect is c.connect
+    assert osworkshop.services is c.services
+    assert isinstance(osworkshop.__version__, str)
