@@ -9,6 +9,15 @@ from .resources import cleanup, leftovers, tags
 __version__ = "0.1.0"
 
 __all__ = [
-    "CourseError", "__version__", "admin", "cleanup", "connect", "install_ipython_handler",
-    "leftovers", "offers", "require", "services", "tags",
+    "CourseError",
+    "__version__",
+    "admin",
+    "cleanup",
+    "connect",
+    "install_ipython_handler",
+    "leftovers",
+    "offers",
+    "require",
+    "services",
+    "tags",
 ]

@@ -35,7 +35,9 @@ class CheckResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        color, head = ("#27ae60", "&#10004; Passed") if self.passed else ("#e67e22", "&#9998; Not yet")
+        color, head = (
+            ("#27ae60", "&#10004; Passed") if self.passed else ("#e67e22", "&#9998; Not yet")
+        )
         hints = "".join(f"<li>{html.escape(h)}</li>" for h in self.hints)
         hint_block = f'<ul style="margin:0.3em 0">{hints}</ul>' if hints else ""
         name = f" <small>({html.escape(self.exercise)})</small>" if self.exercise else ""

@@ -17,10 +17,7 @@ DEFAULT_ADMIN_CLOUD = "lab-admin"
 def cloud_name(cloud: str | None = None) -> str:
     """The cloud to use: the argument, else $OSWORKSHOP_CLOUD, else $OS_CLOUD, else lab-demo."""
     return (
-        cloud
-        or os.environ.get("OSWORKSHOP_CLOUD")
-        or os.environ.get("OS_CLOUD")
-        or DEFAULT_CLOUD
+        cloud or os.environ.get("OSWORKSHOP_CLOUD") or os.environ.get("OS_CLOUD") or DEFAULT_CLOUD
     )
 
 
@@ -57,11 +54,13 @@ def services(conn: Any) -> list[dict[str, str]]:
     for entry in _catalog(conn):
         endpoints = entry.get("endpoints", [])
         public = [e for e in endpoints if e.get("interface") in ("public", None)] or endpoints
-        rows.append({
-            "type": str(entry.get("type", "")),
-            "name": str(entry.get("name", "")),
-            "endpoint": str(public[0].get("url", "")) if public else "",
-        })
+        rows.append(
+            {
+                "type": str(entry.get("type", "")),
+                "name": str(entry.get("name", "")),
+                "endpoint": str(public[0].get("url", "")) if public else "",
+            }
+        )
     return sorted(rows, key=lambda r: r["type"])
 
 

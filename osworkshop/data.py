@@ -14,43 +14,89 @@ Schema = dict[str, type | tuple[type, ...]]
 
 SCHEMAS: dict[str, Schema] = {
     "terms": {
-        "id": str, "vsphere": str, "openstack": str, "service": str, "category": str,
-        "explanation": str, "notebook": str, "source": str,
+        "id": str,
+        "vsphere": str,
+        "openstack": str,
+        "service": str,
+        "category": str,
+        "explanation": str,
+        "notebook": str,
+        "source": str,
     },
     "codenames": {
-        "codename": str, "service_type": str, "function": str, "vsphere_analogue": str,
-        "since": str, "in_lab": bool, "source": str,
+        "codename": str,
+        "service_type": str,
+        "function": str,
+        "vsphere_analogue": str,
+        "since": str,
+        "in_lab": bool,
+        "source": str,
     },
     "history": {"year": int, "event": str, "source": str},
     "storage_types": {
-        "id": str, "name": str, "service": str, "used_for": str, "accessed_through": str,
-        "accessible_from": str, "managed_by": str, "persists_until": str, "sized_by": str,
-        "typical_use": str, "vsphere_analogue": str, "source": str,
-    },
-    "then_and_now": {
-        "id": str, "topic": str, "then": str, "now": str, "then_source": str,
-        "now_source": str, "notebook": str,
-    },
-    "principles": {
-        "id": str, "name": str, "summary": str, "vsphere_habit": str, "cloud_way": str,
+        "id": str,
+        "name": str,
+        "service": str,
+        "used_for": str,
+        "accessed_through": str,
+        "accessible_from": str,
+        "managed_by": str,
+        "persists_until": str,
+        "sized_by": str,
+        "typical_use": str,
+        "vsphere_analogue": str,
         "source": str,
     },
-    "outline": {"number": str, "slug": str, "title": str, "minutes": int, "goal": str, "source": str},
+    "then_and_now": {
+        "id": str,
+        "topic": str,
+        "then": str,
+        "now": str,
+        "then_source": str,
+        "now_source": str,
+        "notebook": str,
+    },
+    "principles": {
+        "id": str,
+        "name": str,
+        "summary": str,
+        "vsphere_habit": str,
+        "cloud_way": str,
+        "source": str,
+    },
+    "outline": {
+        "number": str,
+        "slug": str,
+        "title": str,
+        "minutes": int,
+        "goal": str,
+        "source": str,
+    },
 }
 
 #: Fields whose value must come from a fixed list.
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
     "terms": {
         "category": (
-            "compute", "images", "networking", "storage", "identity", "operations", "management",
+            "compute",
+            "images",
+            "networking",
+            "storage",
+            "identity",
+            "operations",
+            "management",
         ),
     },
 }
 
 #: Fields that must be unique within a file.
 KEYS: dict[str, str] = {
-    "terms": "id", "codenames": "codename", "storage_types": "id", "then_and_now": "id",
-    "principles": "id", "outline": "number",
+    "terms": "id",
+    "codenames": "codename",
+    "storage_types": "id",
+    "then_and_now": "id",
+    "principles": "id",
+    "outline": "number",
 }
 
 

@@ -64,11 +64,11 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 def _message(exc: BaseException) -> str:
     """The server's message, without the SDK's URL decoration where possible."""
-    details = getattr(exc, "details", None)
-    base = getattr(exc, "message", None)
-    parts = [str(p) for p in (base, details) if p and str(p) != "Error"]
-    text = " ".join(dict.fromkeys(parts)) or str(exc)
-    return text.strip()
+    for attr in ("details", "message"):
+        value = getattr(exc, attr, None)
+        if value and str(value).strip() and str(value) != "Error":
+            return str(value).strip()
+    return str(exc).strip() or type(exc).__name__
 
 
 def _status(exc: BaseException) -> int | None:
@@ -95,6 +95,7 @@ def _quota_resource(text: str) -> str | None:
         r"for quota '([\w-]+)'",
         r"exceeded for quota:? ([\w-]+)",
         r"[Mm]aximum number of ([\w -]+?) allowed",
+        r"allowed ([\w-]+) quota",
     )
     for pattern in patterns:
         match = re.search(pattern, text)
@@ -252,10 +253,21 @@ def _conflict(exc: BaseException, msg: str) -> CourseError | None:
 
 
 def _bad_request(exc: BaseException, msg: str) -> CourseError | None:
-    if not (isinstance(exc, (sdk_exc.BadRequestException, ksa_exc.BadRequest)) or _status(exc) == 400):
+    if not (
+        isinstance(exc, (sdk_exc.BadRequestException, ksa_exc.BadRequest)) or _status(exc) == 400
+    ):
         return None
     lower = msg.lower()
-    if "image" in lower and any(w in lower for w in ("not found", "could not be found", "not visible", "not active", "invalid imageref")):
+    if "image" in lower and any(
+        w in lower
+        for w in (
+            "not found",
+            "could not be found",
+            "not visible",
+            "not active",
+            "invalid imageref",
+        )
+    ):
         return CourseError(
             "Image not found or not visible to your project",
             f"Nova could not use the image you named ({msg}).",
@@ -319,13 +331,25 @@ def _server_error(exc: BaseException, msg: str) -> CourseError | None:
 
 
 EXPLAINERS: tuple[Explainer, ...] = (
-    _unauthorized, _connection, _endpoint, _config, _quota, _forbidden, _conflict,
-    _bad_request, _not_found, _timeout, _failure, _server_error,
+    _unauthorized,
+    _connection,
+    _endpoint,
+    _config,
+    _quota,
+    _forbidden,
+    _conflict,
+    _bad_request,
+    _not_found,
+    _timeout,
+    _failure,
+    _server_error,
 )
 
 #: Exception types the IPython handler intercepts.
 HANDLED_TYPES: tuple[type[BaseException], ...] = (
-    CourseError, ksa_exc.ClientException, sdk_exc.SDKException,
+    CourseError,
+    ksa_exc.ClientException,
+    sdk_exc.SDKException,
 )
 
 
@@ -389,14 +413,19 @@ def friendly() -> Iterator[None]:
         raise err from exc
 
 
-def _handler(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
+def _handler(
+    shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None
+) -> list[str]:
     err = explain(value)
     if err is None:
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
         return []
     from IPython.display import display
 
-    display({"text/html": err.to_html(), "text/markdown": err.to_markdown(), "text/plain": str(err)}, raw=True)
+    display(
+        {"text/html": err.to_html(), "text/markdown": err.to_markdown(), "text/plain": str(err)},
+        raw=True,
+    )
     return []
 
 

@@ -31,9 +31,22 @@ _SKIP = (
 
 #: The order cleanup works in (dependents first).
 KINDS: tuple[str, ...] = (
-    "floating_ips", "servers", "server_groups", "keypairs", "volume_snapshots", "volumes",
-    "routers", "ports", "subnets", "networks", "security_groups", "images", "containers",
-    "flavors", "users", "projects",
+    "floating_ips",
+    "servers",
+    "server_groups",
+    "keypairs",
+    "volume_snapshots",
+    "volumes",
+    "routers",
+    "ports",
+    "subnets",
+    "networks",
+    "security_groups",
+    "images",
+    "containers",
+    "flavors",
+    "users",
+    "projects",
 )
 
 
@@ -83,7 +96,9 @@ def is_marked(resource: Any, tag: str) -> bool:
 
 
 def _label(resource: Any) -> str:
-    return str(_get(resource, "name") or _get(resource, "floating_ip_address") or _get(resource, "id"))
+    return str(
+        _get(resource, "name") or _get(resource, "floating_ip_address") or _get(resource, "id")
+    )
 
 
 class _Cleaner:
@@ -114,7 +129,9 @@ class _Cleaner:
     def find_floating_ips(self) -> list[Any]:
         server_ids = {s.id for s in self.find("servers")}
         ports = {p.id for p in self.conn.network.ports() if p.device_id in server_ids}
-        return [ip for ip in self.conn.network.ips() if ip.port_id in ports or is_marked(ip, self.tag)]
+        return [
+            ip for ip in self.conn.network.ips() if ip.port_id in ports or is_marked(ip, self.tag)
+        ]
 
     def find_server_groups(self) -> list[Any]:
         return self.marked(self.conn.compute.server_groups())
@@ -124,8 +141,11 @@ class _Cleaner:
 
     def find_volume_snapshots(self) -> list[Any]:
         volumes = {v.id for v in self.find("volumes")}
-        return [s for s in self.conn.block_storage.snapshots(details=True)
-                if s.volume_id in volumes or is_marked(s, self.tag)]
+        return [
+            s
+            for s in self.conn.block_storage.snapshots(details=True)
+            if s.volume_id in volumes or is_marked(s, self.tag)
+        ]
 
     def find_volumes(self) -> list[Any]:
         return self.marked(self.conn.block_storage.volumes(details=True))
@@ -215,7 +235,9 @@ class _Cleaner:
         for volume in items:
             for attachment in volume.attachments or []:
                 server_id = attachment.get("server_id")
-                self.conn.compute.delete_volume_attachment(server_id, volume.id, ignore_missing=True)
+                self.conn.compute.delete_volume_attachment(
+                    server_id, volume.id, ignore_missing=True
+                )
             if volume.attachments and self.wait:
                 storage.wait_for_status(
                     volume, status="available", failures=["error"], wait=self.timeout
@@ -274,7 +296,11 @@ class _Cleaner:
 
 
 def cleanup(
-    conn: Any, notebook: str | int, *, learner: str | None = None, wait: bool = True,
+    conn: Any,
+    notebook: str | int,
+    *,
+    learner: str | None = None,
+    wait: bool = True,
     timeout: int = WAIT_SECONDS,
 ) -> dict[str, int]:
     """Delete everything the notebook created; returns how many of each kind were deleted."""
@@ -289,7 +315,9 @@ def cleanup(
     return counts
 
 
-def leftovers(conn: Any, notebook: str | int, *, learner: str | None = None) -> dict[str, list[str]]:
+def leftovers(
+    conn: Any, notebook: str | int, *, learner: str | None = None
+) -> dict[str, list[str]]:
     """Names of the notebook's resources that still exist, by kind (only kinds with some)."""
     cleaner = _Cleaner(conn, tag_for(notebook, learner), wait=False, timeout=0)
     found = {kind: sorted(_label(item) for item in cleaner.find(kind)) for kind in KINDS}

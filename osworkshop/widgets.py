@@ -61,7 +61,8 @@ def filter_terms(category: str = ALL, query: str = "") -> list[dict[str, Any]]:
     """Terms in ``category`` (or all) whose vSphere or OpenStack wording contains ``query``."""
     needle = query.strip().lower()
     return [
-        t for t in load("terms")
+        t
+        for t in load("terms")
         if (category == ALL or t["category"] == category)
         and (not needle or needle in f"{t['vsphere']} {t['openstack']} {t['service']}".lower())
     ]
@@ -70,7 +71,9 @@ def filter_terms(category: str = ALL, query: str = "") -> list[dict[str, Any]]:
 def terms_html(terms: list[dict[str, Any]]) -> str:
     if not terms:
         return "<p>No term matches. Clear the search box or choose another category.</p>"
-    rows = [(t["vsphere"], t["openstack"], t["service"], t["explanation"], t["notebook"]) for t in terms]
+    rows = [
+        (t["vsphere"], t["openstack"], t["service"], t["explanation"], t["notebook"]) for t in terms
+    ]
     return table(("vSphere", "OpenStack", "Service", "What to know", "Notebook"), rows)
 
 
@@ -81,8 +84,10 @@ def term_explorer(category: str = ALL) -> Explorer:
         "category": w.Dropdown(options=categories, value=category, description="Category"),
         "search": w.Text(value="", description="Search", placeholder="e.g. vMotion"),
     }
-    return _wire(controls, lambda: terms_html(
-        filter_terms(controls["category"].value, controls["search"].value)))
+    return _wire(
+        controls,
+        lambda: terms_html(filter_terms(controls["category"].value, controls["search"].value)),
+    )
 
 
 # --------------------------------------------------------------------------- codenames
@@ -144,21 +149,37 @@ def success_arithmetic() -> Explorer:
     example = next(p for p in load("principles") if p["id"] == "cultural-change")["example"]
     controls: dict[str, w.Widget] = {
         "old_projects": w.IntSlider(example["old_projects"], 1, 100, description="Old projects"),
-        "old_rate": w.IntSlider(round(example["old_rate"] * 100), 0, 100, description="Old success %"),
+        "old_rate": w.IntSlider(
+            round(example["old_rate"] * 100), 0, 100, description="Old success %"
+        ),
         "new_projects": w.IntSlider(example["new_projects"], 1, 100, description="Cloud projects"),
-        "new_rate": w.IntSlider(round(example["new_rate"] * 100), 0, 100, description="Cloud success %"),
+        "new_rate": w.IntSlider(
+            round(example["new_rate"] * 100), 0, 100, description="Cloud success %"
+        ),
     }
-    return _wire(controls, lambda: success_html(
-        controls["old_projects"].value, controls["old_rate"].value / 100,
-        controls["new_projects"].value, controls["new_rate"].value / 100))
+    return _wire(
+        controls,
+        lambda: success_html(
+            controls["old_projects"].value,
+            controls["old_rate"].value / 100,
+            controls["new_projects"].value,
+            controls["new_rate"].value / 100,
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- storage
 
 
 STORAGE_FIELDS = (
-    "used_for", "accessed_through", "accessible_from", "managed_by", "persists_until",
-    "sized_by", "typical_use", "vsphere_analogue",
+    "used_for",
+    "accessed_through",
+    "accessible_from",
+    "managed_by",
+    "persists_until",
+    "sized_by",
+    "typical_use",
+    "vsphere_analogue",
 )
 
 
@@ -176,7 +197,9 @@ def storage_table() -> Explorer:
     ids = [s["id"] for s in load("storage_types")]
     controls: dict[str, w.Widget] = {
         "kinds": w.SelectMultiple(options=ids, value=tuple(ids), description="Kinds"),
-        "fields": w.SelectMultiple(options=STORAGE_FIELDS, value=STORAGE_FIELDS, description="Attributes"),
+        "fields": w.SelectMultiple(
+            options=STORAGE_FIELDS, value=STORAGE_FIELDS, description="Attributes"
+        ),
     }
     return _wire(controls, lambda: storage_html(controls["kinds"].value, controls["fields"].value))
 
@@ -188,7 +211,8 @@ def filter_then_and_now(topic: str = "", notebook: str = ALL) -> list[dict[str, 
     """2013-vs-today records whose topic or text contains ``topic``, optionally for one notebook."""
     needle = topic.strip().lower()
     return [
-        r for r in load("then_and_now")
+        r
+        for r in load("then_and_now")
         if (notebook == ALL or r["notebook"] == notebook)
         and (not needle or needle in f"{r['id']} {r['topic']} {r['then']} {r['now']}".lower())
     ]
@@ -208,5 +232,9 @@ def then_and_now(topic: str = "", notebook: str = ALL) -> Explorer:
         "topic": w.Text(value=topic, description="Topic", placeholder="e.g. HA"),
         "notebook": w.Dropdown(options=notebooks, value=notebook, description="Notebook"),
     }
-    return _wire(controls, lambda: then_and_now_html(
-        filter_then_and_now(controls["topic"].value, controls["notebook"].value)))
+    return _wire(
+        controls,
+        lambda: then_and_now_html(
+            filter_then_and_now(controls["topic"].value, controls["notebook"].value)
+        ),
+    )

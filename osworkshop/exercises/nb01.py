@@ -38,15 +38,21 @@ def check_herd(conn: Any, prefix: str, size: int) -> CheckResult:
     if len(active) < size:
         hints = [f"Found {len(herd)} server(s) named {prefix}…, {len(active)} of them ACTIVE."]
         if any(s.status == "BUILD" for s in herd):
-            hints.append("Some are still in BUILD: wait with `conn.compute.wait_for_server(server)`.")
+            hints.append(
+                "Some are still in BUILD: wait with `conn.compute.wait_for_server(server)`."
+            )
         for server in herd:
             fault = explain_server_fault(server)
             if fault is not None:
                 hints.append(f"{fault.title}. {fault.what_to_do}")
         if not herd:
-            hints.append(f"No server name starts with {prefix!r}: check the spelling of the prefix.")
+            hints.append(
+                f"No server name starts with {prefix!r}: check the spelling of the prefix."
+            )
         return CheckResult(
-            False, f"You need at least {size} ACTIVE servers whose name starts with {prefix!r}.", hints
+            False,
+            f"You need at least {size} ACTIVE servers whose name starts with {prefix!r}.",
+            hints,
         )
     flavors = Counter(_flavor(s) for s in active)
     if len(flavors) > 1:

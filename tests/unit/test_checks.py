@@ -38,7 +38,9 @@ def test_registry_has_the_herd_check() -> None:
 
 
 def test_herd_fails_when_too_few() -> None:
-    result = check_herd(cloud(server("cow-1"), server("cow-2", status="BUILD"), server("pet")), "cow-", 3)
+    result = check_herd(
+        cloud(server("cow-1"), server("cow-2", status="BUILD"), server("pet")), "cow-", 3
+    )
     assert not result.passed
     assert result.exercise == "nb01.herd"
     assert "at least 3 ACTIVE" in result.message
@@ -46,20 +48,26 @@ def test_herd_fails_when_too_few() -> None:
 
 
 def test_herd_fails_with_mixed_flavors() -> None:
-    result = check_herd(cloud(server("cow-1"), server("cow-2"), server("cow-3", "m1.large")), "cow-", 3)
+    result = check_herd(
+        cloud(server("cow-1"), server("cow-2"), server("cow-3", "m1.large")), "cow-", 3
+    )
     assert not result.passed
     assert "m1.tiny (2), m1.large (1)" in result.message
 
 
 def test_herd_explains_servers_in_error() -> None:
-    sick = server("cow-3", status="ERROR", fault={"code": 500, "message": "No valid host was found."})
+    sick = server(
+        "cow-3", status="ERROR", fault={"code": 500, "message": "No valid host was found."}
+    )
     result = check_herd(cloud(server("cow-1"), server("cow-2"), sick), "cow-", 3)
     assert not result.passed
     assert any("No compute node could take cow-3" in h for h in result.hints)
 
 
 def test_herd_passes_for_identical_cattle() -> None:
-    result = check_herd(cloud(server("cow-1"), server("cow-2"), server("cow-3"), server("pet", "big")), "cow-", 3)
+    result = check_herd(
+        cloud(server("cow-1"), server("cow-2"), server("cow-3"), server("pet", "big")), "cow-", 3
+    )
     assert result.passed
     assert "3 identical m1.tiny servers" in result.message
 

@@ -14,11 +14,24 @@ from osworkshop.errors import CourseError
 c = sys.modules["osworkshop.connect"]
 
 CATALOG = [
-    {"type": "identity", "name": "keystone", "endpoints": [
-        {"interface": "admin", "url": "http://a:5000/v3"},
-        {"interface": "public", "url": "http://127.0.0.1:5000/v3"}]},
-    {"type": "compute", "name": "nova", "endpoints": [{"interface": "public", "url": "http://127.0.0.1:8774/v2.1"}]},
-    {"type": "volumev3", "name": "cinderv3", "endpoints": [{"interface": "public", "url": "http://127.0.0.1:8776/v3"}]},
+    {
+        "type": "identity",
+        "name": "keystone",
+        "endpoints": [
+            {"interface": "admin", "url": "http://a:5000/v3"},
+            {"interface": "public", "url": "http://127.0.0.1:5000/v3"},
+        ],
+    },
+    {
+        "type": "compute",
+        "name": "nova",
+        "endpoints": [{"interface": "public", "url": "http://127.0.0.1:8774/v2.1"}],
+    },
+    {
+        "type": "volumev3",
+        "name": "cinderv3",
+        "endpoints": [{"interface": "public", "url": "http://127.0.0.1:8776/v3"}],
+    },
 ]
 
 

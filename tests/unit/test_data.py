@@ -19,8 +19,12 @@ def test_every_file_has_records(name: str) -> None:
 
 def test_broken_record_is_reported() -> None:
     good = data.load("terms")[0]
-    broken = [dict(good, source=""), {k: v for k, v in good.items() if k != "openstack"},
-              dict(good, category="weather"), dict(good, id=good["id"])]
+    broken = [
+        dict(good, source=""),
+        {k: v for k, v in good.items() if k != "openstack"},
+        dict(good, category="weather"),
+        dict(good, id=good["id"]),
+    ]
     problems = data.validate("terms", broken)
     assert any("source is empty" in p for p in problems)
     assert any("missing openstack" in p for p in problems)
@@ -30,10 +34,14 @@ def test_broken_record_is_reported() -> None:
 
 def test_wrong_type_is_reported() -> None:
     record = dict(data.load("outline")[0], minutes="ten")
-    assert data.validate("outline", [record]) == [f"outline[{record['number']}]: minutes has type str"]
+    assert data.validate("outline", [record]) == [
+        f"outline[{record['number']}]: minutes has type str"
+    ]
 
 
-def test_env_var_points_to_another_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_var_points_to_another_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in data.SCHEMAS:
         records = data.load(name)
         (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(records), encoding="utf-8")

@@ -47,7 +47,9 @@ def test_sdk_exception_wrapping_connection_refused() -> None:
 def test_service_not_offered() -> None:
     for exc in (
         ksa_exc.EndpointNotFound("public endpoint for object-store service not found"),
-        sdk_exc.ServiceDiscoveryException("Failed to create a working proxy for service object-store"),
+        sdk_exc.ServiceDiscoveryException(
+            "Failed to create a working proxy for service object-store"
+        ),
     ):
         err = _explained(exc)
         assert err.title == "This cloud does not offer that service"
@@ -90,11 +92,15 @@ def test_forbidden_by_policy() -> None:
 @pytest.mark.parametrize(
     ("message", "title"),
     [
-        ("Invalid volume: Volume status must be available or error, but current status is: in-use.",
-         "The volume is still attached or busy"),
+        (
+            "Invalid volume: Volume status must be available or error, but current status is: in-use.",
+            "The volume is still attached or busy",
+        ),
         ("Security group with name web already exists", "That name or address is already taken"),
-        ("Cannot 'resize' instance 1234 while it is in task_state migrating",
-         "The server is busy with another action"),
+        (
+            "Cannot 'resize' instance 1234 while it is in task_state migrating",
+            "The server is busy with another action",
+        ),
         (
             (
                 "Unable to complete operation on subnet abc: One or more ports have an IP "
@@ -152,8 +158,12 @@ def test_html_escapes_and_formats_code() -> None:
 
 def test_server_fault_no_valid_host() -> None:
     server = SimpleNamespace(
-        status="ERROR", name="web-1",
-        fault={"code": 500, "message": "No valid host was found. There are not enough hosts available."},
+        status="ERROR",
+        name="web-1",
+        fault={
+            "code": 500,
+            "message": "No valid host was found. There are not enough hosts available.",
+        },
     )
     err = explain_server_fault(server)
     assert err is not None
@@ -163,8 +173,12 @@ def test_server_fault_no_valid_host() -> None:
 
 def test_server_fault_quota_recheck() -> None:
     server = SimpleNamespace(
-        status="ERROR", name="web-2",
-        fault={"code": 413, "message": "Quota exceeded for instances: Requested 1, but already used 10 of 10 instances"},
+        status="ERROR",
+        name="web-2",
+        fault={
+            "code": 413,
+            "message": "Quota exceeded for instances: Requested 1, but already used 10 of 10 instances",
+        },
     )
     err = explain_server_fault(server)
     assert err is not None
@@ -210,16 +224,58 @@ def test_ipython_handler_outside_ipython() -> None:
     assert errors.install_ipython_handler() is False
 
 
-def test_ipython_handler_keeps_tracebacks_for_unknown_errors(capsys: pytest.CaptureFixture[str]) -> None:
+def test_ipython_handler_keeps_tracebacks_for_unknown_errors(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
     try:
         errors.install_ipython_handler(shell)
-        shell.run_cell("from openstack import exceptions as e\nraise e.SDKException('strange thing')")
+        shell.run_cell(
+            "from openstack import exceptions as e\nraise e.SDKException('strange thing')"
+        )
         out = capsys.readouterr()
         assert "strange thing" in out.out + out.err
         assert "SDKException" in out.out + out.err
     finally:
         shell.set_custom_exc((), None)
         InteractiveShell.clear_instance()
+
+
+def _from_response(status: int, body: str) -> sdk_exc.SDKException:
+    import requests
+
+    response = requests.Response()
+    response.status_code = status
+    response.headers["content-type"] = "application/json"
+    response._content = body.encode()
+    try:
+        sdk_exc.raise_from_response(response)
+    except sdk_exc.SDKException as exc:
+        return exc
+    raise AssertionError("no exception raised")
+
+
+def test_real_sdk_response_quota() -> None:
+    exc = _from_response(
+        403,
+        '{"forbidden": {"code": 403, "message": "Quota exceeded for instances: '
+        'Requested 1, but already used 10 of 10 instances"}}',
+    )
+    assert isinstance(exc, sdk_exc.ForbiddenException)
+    err = _explained(exc)
+    assert err.title == "Quota exceeded"
+    assert err.detail.startswith("Your project has used up its quota for instances (Quota exceeded")
+
+
+def test_real_sdk_response_cinder_over_limit() -> None:
+    exc = _from_response(
+        413,
+        '{"overLimit": {"code": 413, "message": "VolumeSizeExceedsAvailableQuota: Requested volume '
+        "or snapshot exceeds allowed gigabytes quota. Requested 50G, quota is 10G and 0G has "
+        'been consumed."}}',
+    )
+    err = _explained(exc)
+    assert err.title == "Quota exceeded"
+    assert "quota for gigabytes" in err.detail

@@ -16,8 +16,13 @@ _ids = itertools.count(1)
 
 
 def res(**fields: Any) -> SimpleNamespace:
-    defaults: dict[str, Any] = {"id": f"id-{next(_ids)}", "name": "", "tags": [], "metadata": {},
-                                "description": ""}
+    defaults: dict[str, Any] = {
+        "id": f"id-{next(_ids)}",
+        "name": "",
+        "tags": [],
+        "metadata": {},
+        "description": "",
+    }
     return SimpleNamespace(**{**defaults, **fields})
 
 
@@ -51,7 +56,9 @@ class Compute:
     def wait_for_delete(self, res: Any, wait: int = 0) -> None:
         pass
 
-    def delete_volume_attachment(self, server: str, volume: str, ignore_missing: bool = True) -> None:
+    def delete_volume_attachment(
+        self, server: str, volume: str, ignore_missing: bool = True
+    ) -> None:
         for v in self.s.of("volumes"):
             if v.id == volume:
                 v.attachments, v.status = [], "available"
@@ -92,7 +99,9 @@ class Network:
     def routers(self) -> list[Any]:
         return list(self.s.of("routers"))
 
-    def remove_interface_from_router(self, router: Any, subnet: Any = None, port: Any = None) -> None:
+    def remove_interface_from_router(
+        self, router: Any, subnet: Any = None, port: Any = None
+    ) -> None:
         self.log.append(f"remove_interface {router.name}")
         self.s.remove("ports", port)
 
@@ -184,7 +193,9 @@ class ObjectStore:
 
     def delete_container(self, container: Any, ignore_missing: bool = True) -> None:
         if self.get_container_metadata(container).objects:
-            raise sdk_exc.ConflictException("There was a conflict when trying to complete your request.")
+            raise sdk_exc.ConflictException(
+                "There was a conflict when trying to complete your request."
+            )
         self.s.remove("containers", container)
 
 
@@ -194,7 +205,9 @@ class Identity:
 
     def _check(self) -> None:
         if not self.allowed:
-            raise sdk_exc.ForbiddenException("You are not authorized to perform the requested action")
+            raise sdk_exc.ForbiddenException(
+                "You are not authorized to perform the requested action"
+            )
 
     def users(self) -> list[Any]:
         self._check()
@@ -218,9 +231,12 @@ class FakeCloud:
         self.store = Store()
         self.missing = missing
         self._proxies = {
-            "compute": Compute(self.store), "network": Network(self.store),
-            "block_storage": BlockStorage(self.store), "image": Image(self.store),
-            "object_store": ObjectStore(self.store), "identity": Identity(self.store, admin),
+            "compute": Compute(self.store),
+            "network": Network(self.store),
+            "block_storage": BlockStorage(self.store),
+            "image": Image(self.store),
+            "object_store": ObjectStore(self.store),
+            "identity": Identity(self.store, admin),
         }
 
     def __getattr__(self, name: str) -> Any:
@@ -245,19 +261,28 @@ TAG = "osworkshop-nb05"
 
 def populate(cloud: FakeCloud) -> None:
     t = tags("05")
-    mine = cloud.add("servers", name="web-1", tags=t["tags"], metadata=t["metadata"], status="ACTIVE")
+    mine = cloud.add(
+        "servers", name="web-1", tags=t["tags"], metadata=t["metadata"], status="ACTIVE"
+    )
     other = cloud.add("servers", name="keep-me", status="ACTIVE")
     port = cloud.add("ports", name="", device_id=mine.id, device_owner="compute:nova")
     cloud.add("ips", name="", floating_ip_address="203.0.113.5", port_id=port.id)
     cloud.add("ips", name="", floating_ip_address="203.0.113.9", port_id=None)  # not ours
-    vol = cloud.add("volumes", name="data", metadata=t["metadata"], status="in-use",
-                    attachments=[{"server_id": other.id}])
+    vol = cloud.add(
+        "volumes",
+        name="data",
+        metadata=t["metadata"],
+        status="in-use",
+        attachments=[{"server_id": other.id}],
+    )
     cloud.add("volumes", name="keep-vol", status="available", attachments=[])
     cloud.add("snapshots", name="snap", volume_id=vol.id)
     net = cloud.add("networks", name="net", tags=t["tags"])
     cloud.add("networks", name="public")
     cloud.add("subnets", name="sub", tags=t["tags"], network_id=net.id)
-    router = cloud.add("routers", name="rtr", tags=t["tags"], external_gateway_info={"network_id": "x"})
+    router = cloud.add(
+        "routers", name="rtr", tags=t["tags"], external_gateway_info={"network_id": "x"}
+    )
     cloud.add("ports", name="", device_id=router.id, device_owner="network:router_interface")
     cloud.add("security_groups", name="osworkshop-nb05-web")
     cloud.add("security_groups", name="default", tags=t["tags"])
@@ -279,8 +304,12 @@ def test_tag_for_and_tags() -> None:
     assert tag_for("nb5") == tag_for(5) == "osworkshop-nb05"
     assert tag_for("05", "Alice Smith") == "osworkshop-nb05-alice-smith"
     t = tags("12")
-    assert t == {"tag": "osworkshop-nb12", "tags": ["osworkshop-nb12"],
-                 "metadata": {"osworkshop": "osworkshop-nb12"}, "description": "osworkshop-nb12"}
+    assert t == {
+        "tag": "osworkshop-nb12",
+        "tags": ["osworkshop-nb12"],
+        "metadata": {"osworkshop": "osworkshop-nb12"},
+        "description": "osworkshop-nb12",
+    }
     with pytest.raises(ValueError, match="Notebook"):
         tag_for("intro")
 
@@ -298,9 +327,22 @@ def test_cleanup_deletes_only_what_the_notebook_made() -> None:
     populate(cloud)
     counts = cleanup(cloud, "05")
     assert counts == {
-        "floating_ips": 1, "servers": 1, "server_groups": 1, "keypairs": 0, "volume_snapshots": 1,
-        "volumes": 1, "routers": 1, "ports": 0, "subnets": 1, "networks": 1, "security_groups": 1,
-        "images": 1, "containers": 2, "flavors": 1, "users": 1, "projects": 1,
+        "floating_ips": 1,
+        "servers": 1,
+        "server_groups": 1,
+        "keypairs": 0,
+        "volume_snapshots": 1,
+        "volumes": 1,
+        "routers": 1,
+        "ports": 0,
+        "subnets": 1,
+        "networks": 1,
+        "security_groups": 1,
+        "images": 1,
+        "containers": 2,
+        "flavors": 1,
+        "users": 1,
+        "projects": 1,
     }
     assert cloud.names("servers") == ["keep-me"]
     assert cloud.names("volumes") == ["keep-vol"]
@@ -319,7 +361,9 @@ def test_router_interfaces_and_gateway_go_first() -> None:
     cleanup(cloud, "05")
     log = cloud.network.log
     assert log.index("remove_interface rtr") < log.index("delete_router rtr")
-    assert log.index("update_router rtr {'external_gateway_info': {}}") < log.index("delete_router rtr")
+    assert log.index("update_router rtr {'external_gateway_info': {}}") < log.index(
+        "delete_router rtr"
+    )
 
 
 def test_cleanup_is_idempotent() -> None:
@@ -359,8 +403,13 @@ def test_learner_tag_keeps_learners_apart() -> None:
 
 def test_failures_warn_and_do_not_stop_cleanup() -> None:
     cloud = FakeCloud()
-    cloud.add("volumes", name="stuck", metadata={"osworkshop": TAG}, status="error_deleting",
-              attachments=[])
+    cloud.add(
+        "volumes",
+        name="stuck",
+        metadata={"osworkshop": TAG},
+        status="error_deleting",
+        attachments=[],
+    )
     cloud.add("networks", name="net", tags=[TAG])
     with pytest.warns(UserWarning, match="Could not delete all volumes"):
         counts = cleanup(cloud, "05")

@@ -46,7 +46,9 @@ def test_codename_explorer_uses_data_or_the_cloud() -> None:
 
     catalog = [{"type": "compute", "name": "nova", "endpoints": []}]
     access = SimpleNamespace(service_catalog=SimpleNamespace(catalog=catalog))
-    conn = SimpleNamespace(session=SimpleNamespace(auth=SimpleNamespace(get_access=lambda s: access)))
+    conn = SimpleNamespace(
+        session=SimpleNamespace(auth=SimpleNamespace(get_access=lambda s: access))
+    )
     ex = W.codename_explorer(conn)
     ex.controls["codename"].value = "swift"
     assert "In this cloud</td><td style='text-align:left'>no" in ex.output.value
