@@ -1,0 +1,5 @@
+import sys
+
+from labsetup.cli import main
+
+sys.exit(main())

@@ -1,0 +1,64 @@
+"""``labsetup doctor``: what stops the lab on this machine, each with what to do."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from dataclasses import dataclass
+
+from labsetup import install
+from labsetup import lab as L
+from labsetup.clouds import clouds_yaml_path
+from labsetup.config import Lab
+from labsetup.proc import indent
+
+
+@dataclass(frozen=True)
+class Finding:
+    ok: bool
+    what: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        return f"[{'ok' if self.ok else '!!'}] {self.what}" + (f"\n     → {self.fix}" if self.fix and not self.ok else "")
+
+
+def diagnose(lab: Lab) -> list[Finding]:
+    out: list[Finding] = []
+    root = os.geteuid() == 0
+    missing = install.missing_apt(install.APT_PACKAGES)
+    out.append(Finding(root or not missing, "running as root" if root else "running as a normal user",
+                       "the first `up` installs Debian packages: run it as root (or ask an "
+                       "administrator to install: " + " ".join(missing) + ")"))
+    out.append(Finding(not missing, "Debian packages installed" if not missing else
+                       f"Debian packages missing: {' '.join(missing)}",
+                       "run `python3 -m labsetup up` as root"))
+    mem = L.mem_available_gib()
+    running = L.running_anything(lab)
+    out.append(Finding(running or mem >= L.MIN_MEMORY_GIB, f"{mem:.1f} GiB of memory available",
+                       f"the lab needs about {L.MIN_MEMORY_GIB:.0f} GiB: close other programs"))
+    free = shutil.disk_usage(lab.paths.home).free / 1024 ** 3
+    out.append(Finding(free >= L.MIN_DISK_GIB, f"{free:.1f} GiB free under {lab.paths.home}",
+                       "free some disk space or set LABSETUP_HOME elsewhere"))
+    for venv, what in ((lab.paths.venv, "OpenStack services"), (lab.paths.course_venv, "course")):
+        ok = (venv / "bin" / "python").exists()
+        out.append(Finding(ok, f"{what} environment at {venv}" + ("" if ok else " is missing"),
+                           "run `python3 -m labsetup up`"))
+    for problem in L.preflight(lab, L.ALL):
+        if "port" in problem:
+            out.append(Finding(False, problem.split(". ")[0], problem.split(". ", 1)[-1]))
+    for svc in L.ALL:
+        for d in svc.daemons(lab):
+            if d.pidfile.exists() and not d.running():
+                out.append(Finding(False, f"{d.name} has died. Last lines of {d.logfile}:\n"
+                                   + indent(d.tail(8)), "`python3 -m labsetup up` restarts it"))
+    path = clouds_yaml_path()
+    if path.exists():
+        mode = stat.S_IMODE(path.stat().st_mode)
+        out.append(Finding(mode & 0o077 == 0, f"{path} has mode {mode:o}",
+                           f"chmod 600 {path}: it holds passwords"))
+    else:
+        out.append(Finding(not running, f"{path} does not exist yet",
+                           "`python3 -m labsetup up` writes it"))
+    return out

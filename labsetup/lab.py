@@ -1,0 +1,267 @@
+"""The lab as a whole: bring it up (install, configure, start, register), check it, stop it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from labsetup import bootstrap, install
+from labsetup.clouds import write_clouds_yaml
+from labsetup.config import PORTS, Lab
+from labsetup.proc import Daemon, LabError, port_in_use, wait_for, who_listens
+from labsetup.services.base import Check, Service
+from labsetup.services.cinder import Cinder
+from labsetup.services.glance import Glance
+from labsetup.services.jupyter import JupyterLab
+from labsetup.services.keystone import Keystone
+from labsetup.services.mariadb import MariaDB
+from labsetup.services.neutron import Neutron
+from labsetup.services.nova import Nova
+from labsetup.services.placement import Placement
+from labsetup.services.rabbitmq import RabbitMQ
+from labsetup.services.swift import Swift
+
+INFRA: tuple[Service, ...] = (MariaDB(), RabbitMQ())
+OPENSTACK: tuple[Service, ...] = (Keystone(), Placement(), Glance(), Neutron(), Nova(), Cinder(),
+                                  Swift())
+JUPYTER = JupyterLab()
+ALL: tuple[Service, ...] = (*INFRA, *OPENSTACK, JUPYTER)
+MIN_MEMORY_GIB = 3.0
+MIN_DISK_GIB = 3.0
+
+
+def service(name: str) -> Service:
+    for s in ALL:
+        if s.name == name:
+            return s
+    raise LabError(f"no lab service called {name!r}",
+                   "choose one of: " + ", ".join(s.name for s in ALL))
+
+
+class Progress:
+    """One line per step with its time: `[ 3/12] Starting RabbitMQ ... ok (3.1 s)`."""
+
+    def __init__(self, total: int, out: "object" = sys.stdout) -> None:
+        self.total, self.n, self.out = total, 0, out
+        self.started = time.monotonic()
+        self.tty = hasattr(out, "isatty") and out.isatty()  # type: ignore[attr-defined]
+
+    @contextmanager
+    def step(self, title: str) -> Iterator[None]:
+        self.n += 1
+        t0 = time.monotonic()
+        print(f"[{self.n:2d}/{self.total}] {title} ...", end="" if self.tty else "\n",
+              file=self.out, flush=True)  # type: ignore[arg-type]
+        spinner = _Spinner(self.out) if self.tty else None
+        try:
+            yield
+        except BaseException:
+            if spinner:
+                spinner.stop()
+            print(f"{'' if self.tty else '        '} failed ({time.monotonic() - t0:.1f} s)",
+                  file=self.out, flush=True)  # type: ignore[arg-type]
+            raise
+        if spinner:
+            spinner.stop()
+        print(f"{'' if self.tty else '        '} ok ({time.monotonic() - t0:.1f} s)",
+              file=self.out, flush=True)  # type: ignore[arg-type]
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+class _Spinner:
+    def __init__(self, out: object) -> None:
+        self.out, self._stop = out, threading.Event()
+        self.t = threading.Thread(target=self._run, daemon=True)
+        self.t.start()
+
+    def _run(self) -> None:
+        for ch in iter(lambda: "|/-\\", None):
+            for c in ch:
+                if self._stop.wait(0.2):
+                    return
+                print(f"{c}\b", end="", file=self.out, flush=True)  # type: ignore[arg-type]
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.t.join()
+
+
+# -- pre-flight --------------------------------------------------------------------------------
+def mem_available_gib() -> float:
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024 / 1024
+    return 0.0
+
+
+def preflight(lab: Lab, services: tuple[Service, ...]) -> list[str]:
+    """Problems that would stop the lab, each with what to do (empty when all is well)."""
+    problems = []
+    if sys.version_info < (3, 11):
+        problems.append(f"Python {sys.version.split()[0]} is too old: the lab needs 3.11 or newer.")
+    running = any(d.running() for s in services for d in s.daemons(lab))
+    if not running and mem_available_gib() < MIN_MEMORY_GIB:
+        problems.append(f"only {mem_available_gib():.1f} GiB of memory is free; the lab needs "
+                        f"{MIN_MEMORY_GIB:.0f} GiB. Close other programs, or stop them, and retry.")
+    free = shutil.disk_usage(lab.paths.home).free / 1024 ** 3
+    if free < MIN_DISK_GIB:
+        problems.append(f"only {free:.1f} GiB of disk is free under {lab.paths.home}; "
+                        f"the lab needs {MIN_DISK_GIB:.0f} GiB. Free some space, or set "
+                        "LABSETUP_HOME to a bigger disk.")
+    for svc in services:
+        ours = any(d.running() for d in svc.daemons(lab))
+        if ours or not svc.api_port:
+            continue
+        port = PORTS[svc.api_port]
+        if port_in_use(port, lab.host):
+            problems.append(f"port {port} ({svc.name}) is already in use by {who_listens(port)}. "
+                            "Stop that program (or an old lab: `python3 -m labsetup down`).")
+    if not any(d.running() for d in RabbitMQ().daemons(lab)) and port_in_use(PORTS["rabbitmq"]):
+        problems.append(f"port {PORTS['rabbitmq']} (RabbitMQ) is already in use by "
+                        f"{who_listens(PORTS['rabbitmq'])}. Stop that broker first.")
+    return problems
+
+
+# -- up ----------------------------------------------------------------------------------------
+def utcnow() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
+    """Install what is missing, configure, start and register everything; return seconds."""
+    services = (*INFRA, *OPENSTACK, *((JUPYTER,) if jupyter else ()))
+    problems = preflight(lab, services)
+    if problems:
+        raise LabError("the lab cannot start:\n" + "\n".join(f"  - {p}" for p in problems))
+    p = Progress(10 + int(jupyter), out)
+    with p.step("Debian packages (MariaDB, RabbitMQ, build tools)"):
+        install.install_apt(install.APT_PACKAGES, lab.paths.log / "install.log")
+    with p.step("OpenStack 2026.2 services and lab plugins (PyPI)"):
+        install.install_services(lab)
+    with p.step("Course environment (JupyterLab, openstacksdk, course package)"):
+        install.install_course(lab)
+    with p.step("Database (MariaDB) and message queue (RabbitMQ)"):
+        for s in INFRA:
+            s.configure(lab)
+            s.start(lab)
+        MariaDB().wait(lab)
+    with p.step("Configuration and database schemas of the seven services"):
+        for s in OPENSTACK:
+            s.configure(lab)
+    with p.step("API services (Keystone, Placement, Glance, Nova, Neutron, Cinder, Swift)"):
+        for s in OPENSTACK:
+            s.daemons(lab)[0].start()
+        Keystone().wait(lab)
+    with p.step("Identity and service catalog"):
+        if not Keystone().synced(lab, "catalog"):
+            bootstrap.register_identity(lab)
+            Keystone().mark_synced(lab, "catalog")
+        write_clouds_yaml(lab)
+        RabbitMQ().wait(lab)
+    compute_started = ""
+    with p.step("Nova conductor, scheduler, two computes; Cinder scheduler and volume"):
+        workers = [d for s in OPENSTACK for d in s.daemons(lab)[1:]]
+        if any(not d.running() for d in workers if "compute" in d.name or "cinder" in d.name):
+            compute_started = utcnow()
+        for d in workers:
+            d.start()
+        for s in OPENSTACK:
+            s.wait(lab)
+    with p.step("Waiting for both compute hosts and the volume service to report"):
+        wait_workers(lab, since=compute_started)
+    with p.step("Flavors, image, networks and volume type"):
+        if not Nova().synced(lab, "content"):
+            bootstrap.create_content(lab)
+            Nova().mark_synced(lab, "content")
+    if jupyter:
+        with p.step("JupyterLab"):
+            JUPYTER.start(lab)
+            JUPYTER.wait(lab)
+    return p.elapsed()
+
+
+def wait_workers(lab: Lab, since: str = "", timeout: float = 120) -> None:
+    """Until both nova-compute hosts are up (and have reported since ``since``) and
+    cinder-volume is up: a boot in the window before that would fail."""
+    from labsetup.services.nova import COMPUTE_HOSTS
+    nova = Nova()
+    state: dict[str, bool] = {}
+
+    def ready() -> bool:
+        nonlocal state
+        state = bootstrap.compute_hosts_up(lab, since)
+        return all(state.get(h) for h in COMPUTE_HOSTS) and bootstrap.volume_service_up(lab, since)
+
+    try:
+        wait_for("both compute hosts and cinder-volume", ready, timeout, interval=1.0)
+    except LabError:
+        dead = [d for s in (nova, Cinder()) for d in s.daemons(lab) if not d.running()]
+        if dead:
+            raise LabError(f"{dead[0].name} stopped. Last lines of {dead[0].logfile}:\n"
+                           + dead[0].tail(15), "fix the cause, then run `python3 -m labsetup up`")
+        raise LabError(f"the compute hosts did not report in {timeout:.0f} s: {state}",
+                       "look at `python3 -m labsetup logs nova`")
+
+
+# -- down, status ------------------------------------------------------------------------------
+def all_daemons(lab: Lab) -> list[Daemon]:
+    return [d for s in ALL for d in s.daemons(lab)]
+
+
+def down(lab: Lab, out: object = sys.stdout) -> float:
+    """Stop everything: the OpenStack services together, then the queue, then the database."""
+    t0 = time.monotonic()
+    groups: list[tuple[Service, ...]] = [(JUPYTER, *OPENSTACK), (RabbitMQ(),), (MariaDB(),)]
+    for group in groups:
+        threads = [threading.Thread(target=d.stop) for s in group for d in s.daemons(lab)
+                   if d.running()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for s in group:
+            if isinstance(s, RabbitMQ):
+                s.stop(lab)
+    return time.monotonic() - t0
+
+
+def checks(lab: Lab) -> list[Check]:
+    result: list[Check] = []
+    for s in ALL:
+        result.extend(s.check(lab))
+    if Keystone().api_port and all(c.ok for c in result if c.service == "keystone"):
+        try:
+            result.extend(bootstrap.service_checks(lab))
+        except LabError as e:
+            result.append(Check("keystone", "admin can log in", False, str(e).splitlines()[0]))
+    return result
+
+
+def status_table(items: list[Check]) -> str:
+    rows = [("SERVICE", "CHECK", "STATE", "DETAIL")]
+    rows += [(c.service, c.what, "up" if c.ok else "DOWN", c.detail) for c in items]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    return "\n".join(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}"
+                     for r in rows)
+
+
+def reset(lab: Lab) -> None:
+    """Stop the lab and delete its state (databases, images, volumes, objects, configs)."""
+    down(lab)
+    for d in (lab.paths.state, lab.paths.etc, lab.paths.run):
+        shutil.rmtree(d, ignore_errors=True)
+    lab.paths.secrets_file.unlink(missing_ok=True)
+    lab.paths.make()
+
+
+
+def running_anything(lab: Lab) -> bool:
+    return any(d.running() for d in all_daemons(lab))

@@ -1,0 +1,1 @@
+"""One module per lab service, each with the verbs install / configure / start / stop / check."""

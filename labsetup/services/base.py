@@ -1,0 +1,164 @@
+"""What every service module shares: the five verbs, config files, uWSGI APIs, checks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from labsetup.config import PORTS, Lab
+from labsetup.proc import Daemon, http_answers, run, wait_for
+
+Ini = Mapping[str, Mapping[str, object]]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of ``labsetup status``."""
+
+    service: str
+    what: str
+    ok: bool
+    detail: str = ""
+
+
+class Service:
+    """A lab service with the same verbs as DevStack's ``lib/`` scripts.
+
+    ``install`` lists what it needs (Debian and PyPI packages: the installer unions them),
+    ``configure`` writes its files and prepares its database (idempotent), ``start`` and
+    ``stop`` manage its processes, ``check`` reports whether it works.
+    """
+
+    name: str = ""
+    apt: Sequence[str] = ()
+    pip: Sequence[str] = ()
+    databases: Sequence[str] = ()
+    #: The API this service answers on (a key of PORTS) and a path that answers without a token.
+    api_port: str = ""
+    api_path: str = "/"
+
+    def daemons(self, lab: Lab) -> list[Daemon]:
+        return []
+
+    def configure(self, lab: Lab) -> None:
+        return None
+
+    def start(self, lab: Lab) -> None:
+        for d in self.daemons(lab):
+            d.start()
+
+    def wait(self, lab: Lab) -> None:
+        """Block until the service answers (called after ``start``)."""
+        if self.api_port:
+            wait_http(lab, self.daemons(lab)[0], lab.url(self.api_port, self.api_path))
+
+    def stop(self, lab: Lab) -> None:
+        for d in reversed(self.daemons(lab)):
+            d.stop()
+
+    def check(self, lab: Lab) -> list[Check]:
+        checks = [Check(self.name, f"process {d.name}", d.running(),
+                        f"pid {d.pid()}" if d.running() else f"not running (log: {d.logfile})")
+                  for d in self.daemons(lab)]
+        if self.api_port:
+            url = lab.url(self.api_port, self.api_path)
+            code = http_answers(url)
+            checks.append(Check(self.name, "API answers", code is not None and code < 500,
+                                f"HTTP {code} from {url}" if code else f"no answer from {url}"))
+        return checks
+
+    # -- helpers -------------------------------------------------------------------------------
+    def daemon(self, lab: Lab, name: str, argv: Sequence[str],
+               env: Mapping[str, str] | None = None, marker: str = "") -> Daemon:
+        return Daemon(name=name, argv=list(argv), run_dir=lab.paths.run, log_dir=lab.paths.log,
+                      env=env, marker=marker or name)
+
+    def synced(self, lab: Lab, what: str = "db") -> bool:
+        return (lab.state(self.name) / f".{what}-done").exists()
+
+    def mark_synced(self, lab: Lab, what: str = "db") -> None:
+        (lab.state(self.name) / f".{what}-done").write_text("ok\n")
+
+    def manage(self, lab: Lab, argv: Sequence[str], what: str) -> str:
+        return run([str(lab.paths.bin(argv[0])), *argv[1:]], what=what,
+                   log=lab.paths.log / f"{self.name}-manage.log")
+
+
+def write_ini(path: Path, sections: Ini) -> None:
+    """Write an oslo.config / paste style INI file (0600: it holds passwords)."""
+    lines: list[str] = []
+    for section, options in sections.items():
+        lines.append(f"[{section}]")
+        for key, value in options.items():
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            elif isinstance(value, (list, tuple)):
+                value = ",".join(str(v) for v in value)
+            lines.append(f"{key} = {value}")
+        lines.append("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write("\n".join(lines))
+
+
+def copy_shipped(lab: Lab, service: str, name: str, dest: Path) -> None:
+    """Copy a file a package ships in ``<venv>/etc/<service>/`` (e.g. its paste pipeline)."""
+    src = lab.paths.venv / "etc" / service / name
+    shutil.copyfile(src, dest)
+
+
+def keystone_auth(lab: Lab, user: str) -> dict[str, object]:
+    """The [keystone_authtoken]-style options for a service user."""
+    return {
+        "auth_type": "password",
+        "auth_url": lab.auth_url,
+        "www_authenticate_uri": lab.auth_url,
+        "username": user,
+        "password": lab.secrets[user],
+        "project_name": "service",
+        "user_domain_name": "Default",
+        "project_domain_name": "Default",
+        "region_name": "RegionOne",
+    }
+
+
+def authtoken(lab: Lab, user: str) -> dict[str, object]:
+    return {**keystone_auth(lab, user), "service_token_roles_required": True,
+            "memcached_servers": "", "token_cache_time": 300}
+
+
+def common_default(lab: Lab, service: str) -> dict[str, object]:
+    return {"debug": False, "use_stderr": True, "transport_url": lab.transport_url,
+            "state_path": str(lab.state(service))}
+
+
+NO_NOTIFICATIONS = {"driver": "noop"}
+
+
+def uwsgi_api(service: Service, lab: Lab, name: str, module: str, port_name: str,
+              env: Mapping[str, str], threads: int = 2, pyargv: str = "") -> Daemon:
+    """A single-process uWSGI server for one OpenStack API, on 127.0.0.1 (or the bind address)."""
+    argv = [
+        str(lab.paths.bin("uwsgi")),
+        "--http-socket", f"{lab.host}:{PORTS[port_name]}",
+        "--module", f"{module}:application",
+        "--home", str(lab.paths.venv),
+        "--procname-prefix-spaced", f"lab-{name}",
+        "--processes", "1", "--threads", str(threads), "--enable-threads",
+        "--die-on-term", "--need-app", "--single-interpreter", "--lazy-apps",
+        "--buffer-size", "65535",
+        "--add-header", "Connection: close",
+        "--disable-logging", "--log-4xx", "--log-5xx",
+    ]
+    if pyargv:
+        argv += ["--pyargv", pyargv]
+    return service.daemon(lab, name, argv, env=env, marker=f"lab-{name}")
+
+
+def wait_http(lab: Lab, daemon: Daemon, url: str, timeout: float = 90) -> float:
+    return wait_for(f"{daemon.name} to answer on {url}",
+                    lambda: http_answers(url) is not None, timeout, daemon)

@@ -1,0 +1,58 @@
+"""Neutron: networks, subnets, ports, routers, security groups and floating IPs.
+
+The ML2 plugin with the ``router`` (L3) service plugin, as in production.  Ports are bound by
+the lab's ML2 mechanism driver (``lab_plugins.ml2_lab``) where a production cloud would use OVN
+or Open vSwitch; no DHCP, L3 or metadata agent runs, so no packet moves: addresses, routers and
+floating IPs are Neutron's data, exactly as the API reports them.
+"""
+
+from __future__ import annotations
+
+from labsetup.config import Lab
+from labsetup.proc import Daemon
+from labsetup.services.base import (NO_NOTIFICATIONS, Service, authtoken, common_default,
+                                    copy_shipped, keystone_auth, uwsgi_api, write_ini)
+
+
+class Neutron(Service):
+    name = "neutron"
+    pip = ("neutron",)
+    databases = ("neutron",)
+    api_port = "neutron"
+
+    def configure(self, lab: Lab) -> None:
+        etc, state = lab.etc("neutron"), lab.state("neutron")
+        write_ini(etc / "neutron.conf", {
+            "DEFAULT": {**common_default(lab, "neutron"), "use_stderr": False,
+                        "log_file": str(lab.paths.log / "neutron.log"),
+                        "core_plugin": "ml2", "service_plugins": "router",
+                        "auth_strategy": "keystone", "allow_overlapping_ips": True,
+                        "notify_nova_on_port_status_changes": True,
+                        "notify_nova_on_port_data_changes": True,
+                        "api_workers": 1, "rpc_workers": 0, "rpc_state_report_workers": 0,
+                        "dhcp_agent_notification": False, "global_physnet_mtu": 1500},
+            "database": {"connection": lab.db_url("neutron"), "max_pool_size": 4},
+            "keystone_authtoken": authtoken(lab, "neutron"),
+            "nova": keystone_auth(lab, "nova") | {"username": "neutron",
+                                                  "password": lab.secrets["neutron"]},
+            "oslo_concurrency": {"lock_path": str(state / "locks")},
+            "oslo_messaging_notifications": NO_NOTIFICATIONS,
+            "oslo_policy": {"enforce_new_defaults": True},
+        })
+        write_ini(etc / "plugins/ml2/ml2_conf.ini", {
+            "ml2": {"type_drivers": "flat,vlan,vxlan", "tenant_network_types": "vxlan",
+                    "mechanism_drivers": "lab", "extension_drivers": "port_security"},
+            "ml2_type_flat": {"flat_networks": "public"},
+            "ml2_type_vlan": {"network_vlan_ranges": "public:100:199"},
+            "ml2_type_vxlan": {"vni_ranges": "1000:1999"},
+        })
+        copy_shipped(lab, "neutron", "api-paste.ini", etc / "api-paste.ini")
+        if not self.synced(lab):
+            self.manage(lab, ["neutron-db-manage", "--config-file", str(etc / "neutron.conf"),
+                              "--config-file", str(etc / "plugins/ml2/ml2_conf.ini"),
+                              "upgrade", "head"], "neutron database migration")
+            self.mark_synced(lab)
+
+    def daemons(self, lab: Lab) -> list[Daemon]:
+        return [uwsgi_api(self, lab, "neutron", "neutron.wsgi.api", "neutron", threads=4,
+                          env={"OS_NEUTRON_CONFIG_DIR": str(lab.etc("neutron"))})]

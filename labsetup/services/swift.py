@@ -1,0 +1,101 @@
+"""Swift: object storage -- containers and objects over HTTP (no vSphere counterpart).
+
+A one-node, one-replica Swift: the proxy (with Keystone auth) and the account, container and
+object servers, storing on a plain directory (``mount_check = false``).  Production clusters
+spread three replicas or erasure-coded fragments over many disks, servers and zones.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from labsetup.config import PORTS, Lab
+from labsetup.proc import Daemon, LabError
+from labsetup.services.base import Service, authtoken, write_ini
+
+RINGS = (("account", "swift-account"), ("container", "swift-container"),
+         ("object", "swift-object"))
+
+
+class Swift(Service):
+    name = "swift"
+    pip = ("swift",)
+    api_port = "swift"
+    api_path = "/healthcheck"
+
+    def devices(self, lab: Lab) -> Path:
+        return lab.state("swift") / "node"
+
+    def configure(self, lab: Lab) -> None:
+        etc = lab.etc("swift")
+        (self.devices(lab) / "d1").mkdir(parents=True, exist_ok=True)
+        write_ini(etc / "swift.conf", {
+            "swift-hash": {"swift_hash_path_suffix": lab.secrets["swift_hash"],
+                           "swift_hash_path_prefix": "lab"},
+            "storage-policy:0": {"name": "Policy-0", "default": "yes"},
+        })
+        common = {"swift_dir": str(etc), "devices": str(self.devices(lab)),
+                  "mount_check": False, "bind_ip": lab.host, "workers": 0,
+                  "log_level": "WARNING", "log_name": "swift"}
+        for ring, port in RINGS:
+            write_ini(etc / f"{ring}-server.conf", {
+                "DEFAULT": {**common, "bind_port": PORTS[port], "bind_ip": "127.0.0.1"},
+                "pipeline:main": {"pipeline": f"healthcheck recon {ring}-server"},
+                f"app:{ring}-server": {"use": f"egg:swift#{ring}"},
+                "filter:healthcheck": {"use": "egg:swift#healthcheck"},
+                "filter:recon": {"use": "egg:swift#recon",
+                                 "recon_cache_path": str(lab.state("swift") / "recon")},
+                f"{ring}-replicator": {}, f"{ring}-auditor": {},
+            })
+        write_ini(etc / "proxy-server.conf", {
+            "DEFAULT": {**common, "bind_port": PORTS["swift"], "log_level": "INFO"},
+            "pipeline:main": {"pipeline": " ".join([
+                "catch_errors", "gatekeeper", "healthcheck", "proxy-logging", "listing_formats",
+                "bulk", "authtoken", "keystoneauth", "copy", "slo", "dlo", "versioned_writes",
+                "symlink", "proxy-logging", "proxy-server"])},
+            "app:proxy-server": {"use": "egg:swift#proxy", "account_autocreate": True,
+                                 "allow_account_management": True},
+            "filter:catch_errors": {"use": "egg:swift#catch_errors"},
+            "filter:gatekeeper": {"use": "egg:swift#gatekeeper"},
+            "filter:healthcheck": {"use": "egg:swift#healthcheck"},
+            "filter:proxy-logging": {"use": "egg:swift#proxy_logging"},
+            "filter:listing_formats": {"use": "egg:swift#listing_formats"},
+            "filter:bulk": {"use": "egg:swift#bulk"},
+            "filter:authtoken": {"paste.filter_factory":
+                                 "keystonemiddleware.auth_token:filter_factory",
+                                 **authtoken(lab, "swift"), "delay_auth_decision": True},
+            "filter:keystoneauth": {"use": "egg:swift#keystoneauth",
+                                    "operator_roles": "admin,manager,member",
+                                    "reseller_admin_role": "ResellerAdmin"},
+            "filter:copy": {"use": "egg:swift#copy"},
+            "filter:slo": {"use": "egg:swift#slo"},
+            "filter:dlo": {"use": "egg:swift#dlo"},
+            "filter:versioned_writes": {"use": "egg:swift#versioned_writes",
+                                        "allow_versioned_writes": True},
+            "filter:symlink": {"use": "egg:swift#symlink"},
+        })
+        if not self.synced(lab, "rings"):
+            builder = str(lab.paths.bin("swift-ring-builder"))
+            for ring, port in RINGS:
+                b = str(etc / f"{ring}.builder")
+                Path(b).unlink(missing_ok=True)
+                for args in (["create", "10", "1", "1"],
+                             ["add", f"r1z1-127.0.0.1:{PORTS[port]}/d1", "100"], ["rebalance"]):
+                    # swift-ring-builder exits 1 for "done, with warnings" (one device, one replica)
+                    p = subprocess.run([builder, b, *args], capture_output=True, text=True)
+                    if p.returncode > 1:
+                        raise LabError(f"swift-ring-builder {ring} {args[0]} failed:\n"
+                                       + (p.stdout + p.stderr)[-800:])
+            self.mark_synced(lab, "rings")
+
+    def daemons(self, lab: Lab) -> list[Daemon]:
+        etc = lab.etc("swift")
+        ds = [self.daemon(lab, "swift-proxy", [str(lab.paths.bin("swift-proxy-server")),
+                                               str(etc / "proxy-server.conf"), "-v"],
+                          marker="proxy-server.conf")]
+        for ring, _ in RINGS:
+            ds.append(self.daemon(lab, f"swift-{ring}", [
+                str(lab.paths.bin(f"swift-{ring}-server")), str(etc / f"{ring}-server.conf"), "-v"],
+                marker=f"{ring}-server.conf"))
+        return ds

@@ -1,0 +1,221 @@
+"""The lab cloud does what the course needs, through the real OpenStack APIs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import openstack
+import pytest
+from openstack import exceptions as osexc
+from openstack.connection import Connection
+
+from labsetup.config import REPO
+from labsetup.services.nova import COMPUTE_HOSTS
+
+pytestmark = pytest.mark.lab
+
+
+def test_token(demo: Connection) -> None:
+    token = demo.authorize()
+    assert isinstance(token, str) and len(token) > 20
+    assert demo.current_project.name == "demo"
+
+
+def test_catalog_has_the_seven_services(admin: Connection) -> None:
+    types = {s.type for s in admin.identity.services()}
+    assert {"identity", "placement", "image", "compute", "network", "volumev3",
+            "object-store"} <= types
+    for stype in ("identity", "placement", "image", "compute", "network", "volumev3",
+                  "object-store"):
+        assert admin.endpoint_for(stype).startswith("http://127.0.0.1:")
+
+
+def test_two_hypervisors(admin: Connection) -> None:
+    hosts = {h.name for h in admin.compute.hypervisors()}
+    assert set(COMPUTE_HOSTS) <= hosts
+
+
+def test_flavor_and_image_upload(admin: Connection, demo: Connection, name: str) -> None:
+    flavor = admin.compute.create_flavor(name=name, ram=256, vcpus=1, disk=1)
+    try:
+        with pytest.raises(osexc.ForbiddenException):
+            demo.compute.create_flavor(name=name + "-x", ram=256, vcpus=1, disk=1)
+        assert demo.compute.find_flavor(name).id == flavor.id
+    finally:
+        admin.compute.delete_flavor(flavor)
+    # a small real qcow2 disk, uploaded by a learner
+    path = REPO / "build" / f"{name}.qcow2"
+    path.parent.mkdir(exist_ok=True)
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), "64M"], check=True)
+    image = demo.image.create_image(name=name, filename=str(path), disk_format="qcow2",
+                                    container_format="bare", wait=True)
+    try:
+        image = demo.image.get_image(image)
+        assert image.status == "active" and image.visibility in ("private", "shared")
+        assert image.size == path.stat().st_size
+    finally:
+        demo.image.delete_image(image)
+        path.unlink()
+
+
+def test_boot_with_a_port_is_active_with_an_ip(demo: Connection, name: str) -> None:
+    net = demo.network.find_network("demo-net", ignore_missing=False)
+    port = demo.network.create_port(network_id=net.id, name=name)
+    ip = port.fixed_ips[0]["ip_address"]
+    image = demo.image.find_image("lab-image", ignore_missing=False)
+    flavor = demo.compute.find_flavor("m1.tiny", ignore_missing=False)
+    srv = demo.compute.create_server(name=name, image_id=image.id, flavor_id=flavor.id,
+                                     networks=[{"port": port.id}])
+    try:
+        srv = demo.compute.wait_for_server(srv, status="ACTIVE", wait=120)
+        addrs = [a["addr"] for a in srv.addresses["demo-net"]]
+        assert addrs == [ip]
+        assert demo.network.get_port(port.id).status == "ACTIVE"
+    finally:
+        demo.compute.delete_server(srv)
+        demo.compute.wait_for_delete(srv, wait=120)
+        demo.network.delete_port(port, ignore_missing=True)
+
+
+def _host(admin: Connection, server_id: str) -> str:
+    return str(admin.compute.get_server(server_id).compute_host)
+
+
+def _wait_migration_done(admin: Connection, server_id: str, host: str) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        srv = admin.compute.get_server(server_id)
+        if srv.compute_host == host and srv.status == "ACTIVE" and not srv.task_state:
+            return
+        assert srv.status != "ERROR", srv.fault
+        time.sleep(0.5)
+    raise AssertionError(f"server did not reach {host}")
+
+
+def test_live_migration_there_and_back(admin: Connection, demo: Connection, server) -> None:
+    start = _host(admin, server.id)
+    other = next(h for h in COMPUTE_HOSTS if h != start)
+    admin.compute.live_migrate_server(server, host=other, block_migration="auto")
+    _wait_migration_done(admin, server.id, other)
+    port = next(demo.network.ports(device_id=server.id))
+    assert port.status == "ACTIVE" and port.binding_host_id == other
+    admin.compute.live_migrate_server(server, host=start, block_migration="auto")
+    _wait_migration_done(admin, server.id, start)
+    migrations = [m for m in admin.compute.migrations(instance_uuid=server.id)]
+    assert sum(m.migration_type == "live-migration" and m.status == "completed"
+               for m in migrations) == 2
+
+
+def test_force_a_host_down_and_evacuate(admin: Connection, server) -> None:
+    failed = _host(admin, server.id)
+    other = next(h for h in COMPUTE_HOSTS if h != failed)
+    svc = next(admin.compute.services(binary="nova-compute", host=failed))
+    admin.compute.update_service_forced_down(svc, failed, "nova-compute", True)
+    try:
+        admin.compute.evacuate_server(server)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            srv = admin.compute.get_server(server.id)
+            if srv.compute_host == other and srv.status in ("SHUTOFF", "ACTIVE") \
+                    and not srv.task_state:
+                break
+            assert srv.status != "ERROR", srv.fault
+            time.sleep(0.5)
+        assert srv.compute_host == other
+        assert srv.status == "SHUTOFF"  # since compute API 2.95 an evacuated server stays stopped
+        admin.compute.start_server(srv)
+        admin.compute.wait_for_server(srv, status="ACTIVE", wait=60)
+    finally:
+        admin.compute.update_service_forced_down(svc, failed, "nova-compute", False)
+
+
+def test_resize(demo: Connection, server) -> None:
+    small = demo.compute.find_flavor("m1.small", ignore_missing=False)
+    demo.compute.resize_server(server, small.id)
+    srv = demo.compute.wait_for_server(server, status="VERIFY_RESIZE", wait=120)
+    demo.compute.confirm_server_resize(srv)
+    srv = demo.compute.wait_for_server(srv, status="ACTIVE", wait=120)
+    assert srv.flavor["original_name"] == "m1.small"
+
+
+def test_volume_lifecycle(demo: Connection, server, name: str) -> None:
+    vol = demo.block_storage.create_volume(name=name, size=1)
+    vol = demo.block_storage.wait_for_status(vol, "available", wait=60)
+    try:
+        demo.compute.create_volume_attachment(server, volume_id=vol.id)
+        vol = demo.block_storage.wait_for_status(vol, "in-use", wait=60)
+        assert vol.attachments[0]["server_id"] == server.id
+        demo.compute.delete_volume_attachment(server, vol.id)
+        vol = demo.block_storage.wait_for_status(vol, "available", wait=60)
+        snap = demo.block_storage.create_snapshot(volume_id=vol.id, name=name)
+        snap = demo.block_storage.wait_for_status(snap, "available", wait=60)
+        demo.block_storage.delete_snapshot(snap)
+        demo.block_storage.wait_for_delete(snap, wait=60)
+    finally:
+        demo.block_storage.delete_volume(vol)
+        demo.block_storage.wait_for_delete(vol, wait=60)
+
+
+def test_swift_container_and_object(demo: Connection, name: str) -> None:
+    demo.object_store.create_container(name=name)
+    try:
+        demo.object_store.upload_object(container=name, name="hello.txt", data=b"hello lab")
+        assert demo.object_store.download_object("hello.txt", container=name) == b"hello lab"
+        assert [o.name for o in demo.object_store.objects(name)] == ["hello.txt"]
+        demo.object_store.delete_object("hello.txt", container=name)
+        assert list(demo.object_store.objects(name)) == []
+    finally:
+        demo.object_store.delete_container(name, ignore_missing=True)
+
+
+def test_quota_exceeded_is_a_clear_error(admin: Connection, name: str, lab) -> None:
+    project = admin.identity.create_project(name=name, domain_id="default")
+    user = admin.identity.create_user(name=name, password=name + "-pw", domain_id="default",
+                                      default_project_id=project.id)
+    member = admin.identity.find_role("member")
+    admin.identity.assign_project_role_to_user(project, user, member)
+    admin.set_compute_quotas(project.id, instances=0)
+    try:
+        conn = openstack.connect(auth_url=lab.auth_url, username=name, password=name + "-pw",
+                                 project_name=name, user_domain_name="Default",
+                                 project_domain_name="Default", region_name="RegionOne")
+        image = conn.image.find_image("lab-image", ignore_missing=False)
+        flavor = conn.compute.find_flavor("m1.tiny", ignore_missing=False)
+        with pytest.raises(osexc.ForbiddenException, match="Quota exceeded"):
+            conn.compute.create_server(name=name, image_id=image.id, flavor_id=flavor.id,
+                                       networks="none")
+    finally:
+        admin.identity.delete_user(user)
+        admin.identity.delete_project(project)
+
+
+@pytest.mark.slow
+def test_down_and_up_keep_what_learners_made(demo: Connection, server, name: str) -> None:
+    vol = demo.block_storage.create_volume(name=name, size=1)
+    demo.block_storage.wait_for_status(vol, "available", wait=60)
+    demo.compute.create_volume_attachment(server, volume_id=vol.id)
+    demo.block_storage.wait_for_status(vol, "in-use", wait=60)
+    demo.object_store.create_container(name=name)
+    demo.object_store.upload_object(container=name, name="kept.txt", data=b"still here")
+    try:
+        lab_cmd = [sys.executable, "-m", "labsetup"]
+        subprocess.run([*lab_cmd, "down"], cwd=REPO, check=True)
+        subprocess.run([*lab_cmd, "up"], cwd=REPO, check=True)
+        fresh = openstack.connect(cloud="lab-demo")
+        srv = fresh.compute.get_server(server.id)
+        assert srv.status == "ACTIVE"
+        assert fresh.block_storage.get_volume(vol.id).status == "in-use"
+        assert fresh.object_store.download_object("kept.txt", container=name) == b"still here"
+        # and the restarted cloud still works: power operations on the kept server
+        fresh.compute.stop_server(srv)
+        fresh.compute.wait_for_server(srv, status="SHUTOFF", wait=60)
+        fresh.compute.start_server(srv)
+        fresh.compute.wait_for_server(srv, status="ACTIVE", wait=60)
+        fresh.compute.delete_volume_attachment(srv, vol.id)
+        fresh.block_storage.wait_for_status(vol, "available", wait=60)
+    finally:
+        demo.object_store.delete_object("kept.txt", container=name, ignore_missing=True)
+        demo.object_store.delete_container(name, ignore_missing=True)
+        demo.block_storage.delete_volume(vol, force=True)
