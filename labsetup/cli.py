@@ -111,6 +111,23 @@ def cmd_credentials(args: argparse.Namespace, lab: Lab) -> int:
     return 0
 
 
+def cmd_host(args: argparse.Namespace, lab: Lab) -> int:
+    from labsetup.services.nova import COMPUTE_HOSTS, Nova
+    if args.host not in COMPUTE_HOSTS:
+        raise LabError(f"no compute host called {args.host!r}",
+                       "the lab's hosts are " + " and ".join(COMPUTE_HOSTS))
+    daemon = next(d for d in Nova().daemons(lab) if d.name == f"nova-compute-{args.host}")
+    if args.action in ("stop", "restart"):
+        daemon.stop()
+        print(f"{args.host}: nova-compute stopped (as if the host had failed). Nova notices in "
+              "about 30 s, or at once if an admin forces the service down.")
+    if args.action in ("start", "restart"):
+        daemon.start()
+        print(f"{args.host}: nova-compute started; it reports to Nova within a few seconds "
+              "and cleans up guests that were evacuated while it was away.")
+    return 0
+
+
 def cmd_test(args: argparse.Namespace, lab: Lab) -> int:
     from labsetup import lab as L
     L.up(lab, jupyter=True)
@@ -168,6 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Show the lab's clouds (lab-admin, lab-demo) and their users.")
     s.add_argument("--show-passwords", action="store_true", help="print the passwords too")
     s.set_defaults(func=cmd_credentials)
+
+    s = sub.add_parser("host", help="stop or start one compute host (to practise failures)",
+                       description="Stop, start or restart the nova-compute process of one lab "
+                       "host, as if the host failed or came back: for evacuation exercises.")
+    s.add_argument("action", choices=("stop", "start", "restart"))
+    s.add_argument("host", metavar="HOST", help="lab-compute-1 or lab-compute-2")
+    s.set_defaults(func=cmd_host)
 
     s = sub.add_parser("test", help="bring the lab up if needed, then run the whole test suite",
                        description="Runs `labsetup up`, then pytest in the course environment: "
