@@ -16,10 +16,9 @@ class JupyterLab(Service):
         argv = [str(lab.paths.course_bin("jupyter")), "lab", "--no-browser",
                 f"--ServerApp.ip={lab.host}", f"--ServerApp.port={PORTS['jupyter']}",
                 "--ServerApp.port_retries=0", f"--ServerApp.root_dir={REPO / 'notebooks'}",
-                f"--IdentityProvider.token={lab.secrets['jupyter_token']}",
                 "--ServerApp.open_browser=False", "--allow-root",
                 "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-        env = {"OS_CLOUD": "lab-demo", "JUPYTER_CONFIG_DIR": str(lab.etc("jupyter")),
+        env = {"OS_CLOUD": "lab-demo", "JUPYTER_TOKEN": lab.secrets["jupyter_token"], "JUPYTER_CONFIG_DIR": str(lab.etc("jupyter")),
                "JUPYTER_DATA_DIR": str(lab.state("jupyter")),
                "JUPYTER_RUNTIME_DIR": str(lab.paths.run / "jupyter")}
         return [self.daemon(lab, "jupyter", argv, env=env, marker="--ServerApp.root_dir")]

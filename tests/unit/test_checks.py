@@ -85,3 +85,19 @@ def test_hints() -> None:
     assert hint("nb01.herd", 1).startswith("Hint 1 of 3: Cattle come from one recipe")
     assert "hints 1 to 3" in hint("nb01.herd", 9)
     assert "no exercise 'nb99.x'" in hint("nb99.x")
+
+
+def test_strict_mode_turns_a_failed_check_into_an_error(monkeypatch) -> None:
+    from osworkshop.checks import CheckResult, exercise
+
+    @exercise("test.strict")
+    def check_never(conn: object) -> CheckResult:
+        return CheckResult(False, "not done")
+
+    monkeypatch.delenv("OSWORKSHOP_STRICT", raising=False)
+    assert not check_never(None)
+    monkeypatch.setenv("OSWORKSHOP_STRICT", "1")
+    import pytest
+
+    with pytest.raises(AssertionError, match="not done"):
+        check_never(None)
