@@ -18,6 +18,9 @@ from labsetup import __version__
 from labsetup.config import REPO, Lab
 from labsetup.proc import LabError
 
+#: The whole suite: unit tests, lab tests, and every notebook executed end to end (nbval).
+DEFAULT_TEST_ARGS = ["tests", "notebooks", "--nbval-lax", "-p", "no:cacheprovider", "-rfEs"]
+
 EPILOG = "Every command takes --help. The lab lives in $LABSETUP_HOME " \
          "(default ~/.local/share/openstack-lab)."
 
@@ -132,9 +135,11 @@ def cmd_test(args: argparse.Namespace, lab: Lab) -> int:
     from labsetup import lab as L
     L.up(lab, jupyter=True)
     py = lab.paths.course_bin("python")
-    argv = [str(py), "-m", "pytest", *args.pytest_args]
+    argv = [str(py), "-m", "pytest", *(args.pytest_args or DEFAULT_TEST_ARGS)]
     print("$ " + " ".join(argv), flush=True)
-    return subprocess.call(argv, cwd=REPO)
+    # Exercise checks raise when a solution fails to pass them (see osworkshop.checks).
+    env = {**os.environ, "OSWORKSHOP_STRICT": "1", "OS_CLOUD": "lab-demo"}
+    return subprocess.call(argv, cwd=REPO, env=env)
 
 
 def build_parser() -> argparse.ArgumentParser:

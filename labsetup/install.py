@@ -35,6 +35,7 @@ APT_BROWSER = ("chromium",)
 SERVICE_PACKAGES = (
     "keystone", "openstack-placement", "glance", "nova", "neutron", "cinder", "swift",
     "PyMySQL", "uWSGI", "python-memcached", "openstacksdk", "python-openstackclient",
+    "pytest",  # runs the lab plugins' unit tests inside this environment
 )
 
 

@@ -1,0 +1,168 @@
+"""labsetup's own pieces, without a running lab: CLI, processes, secrets, clouds.yaml, checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from labsetup import cli, clouds, lab as L
+from labsetup.config import REPO, Lab, Paths, Secrets
+from labsetup.proc import Daemon, LabError, port_in_use, who_listens
+from labsetup.services.base import Check, write_ini
+
+SUBCOMMANDS = ["up", "down", "status", "doctor", "reset", "logs", "credentials", "host", "test"]
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("LABSETUP_HOME", str(tmp_path / "lab"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return tmp_path
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "labsetup", *args], capture_output=True,
+                          text=True, cwd=REPO, env={**os.environ, **(env or {})},
+                          stdin=subprocess.DEVNULL, timeout=60)
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_every_subcommand_has_help(command: str) -> None:
+    p = run_cli(command, "--help")
+    assert p.returncode == 0 and "usage: labsetup " + command in p.stdout
+
+
+def test_unknown_service_gives_one_clear_line(home: Path) -> None:
+    p = run_cli("logs", "vcenter", env={"LABSETUP_HOME": str(home / "lab")})
+    assert p.returncode == 1
+    assert "no lab service called 'vcenter'" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_reset_without_confirmation_changes_nothing(home: Path) -> None:
+    p = run_cli("reset", env={"LABSETUP_HOME": str(home / "lab")})
+    assert p.returncode == 1 and "--yes" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_unknown_host_is_explained(home: Path) -> None:
+    p = run_cli("host", "stop", "esxi-01", env={"LABSETUP_HOME": str(home / "lab")})
+    assert p.returncode == 1 and "lab-compute-1 and lab-compute-2" in p.stderr
+
+
+def test_secrets_are_generated_once_and_private(home: Path) -> None:
+    lab = Lab.load()
+    again = Lab.load()
+    assert lab.secrets.values == again.secrets.values
+    assert len({lab.secrets[n] for n in Secrets.NAMES}) == len(Secrets.NAMES)
+    mode = stat.S_IMODE(lab.paths.secrets_file.stat().st_mode)
+    assert mode == 0o600
+
+
+def test_clouds_yaml_keeps_other_clouds(home: Path) -> None:
+    lab = Lab.load()
+    path = clouds.clouds_yaml_path()
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"clouds": {"mine": {"auth": {"auth_url": "http://x"}}}}))
+    clouds.write_clouds_yaml(lab)
+    data = json.loads(path.read_text().split("\n", 1)[1])
+    assert set(data["clouds"]) == {"mine", "lab-admin", "lab-demo"}
+    assert data["clouds"]["lab-demo"]["auth"]["password"] == lab.secrets["demo"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_credentials_hide_passwords_unless_asked(home: Path) -> None:
+    env = {"LABSETUP_HOME": str(home / "lab")}
+    lab_pw = None
+    p = run_cli("credentials", env=env)
+    lab_pw = json.loads((home / "lab" / "secrets.json").read_text())["demo"]
+    assert p.returncode == 0 and lab_pw not in p.stdout and "lab-demo" in p.stdout
+    assert lab_pw in run_cli("credentials", "--show-passwords", env=env).stdout
+
+
+def test_ini_files_are_private(tmp_path: Path) -> None:
+    f = tmp_path / "x.conf"
+    write_ini(f, {"DEFAULT": {"a": True, "b": [1, 2]}, "s": {"c": "d"}})
+    assert f.read_text() == "[DEFAULT]\na = true\nb = 1,2\n\n[s]\nc = d\n"
+    assert stat.S_IMODE(f.stat().st_mode) == 0o600
+
+
+def test_daemon_start_stop_and_stale_pid_files(tmp_path: Path) -> None:
+    d = Daemon("sleeper", ["sleep", "300"], tmp_path, tmp_path, marker="sleep 300")
+    pid = d.start()
+    assert d.running() and d.start() == pid  # a second start is a no-op
+    d.stop(timeout=5)
+    assert not d.running() and not d.pidfile.exists()
+    d.pidfile.write_text(str(os.getpid()))  # a PID that runs something else
+    assert d.pid() is None and not d.pidfile.exists()
+
+
+def test_port_in_use_names_the_holder() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert port_in_use(port)
+        assert str(os.getpid()) in who_listens(port)
+    assert not port_in_use(port)
+
+
+def test_preflight_reports_a_taken_port(home: Path, monkeypatch) -> None:
+    lab = Lab.load()
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        monkeypatch.setitem(L.PORTS, "swift", s.getsockname()[1])
+        problems = L.preflight(lab, (L.service("swift"),))
+    assert any("is already in use by PID" in p and "swift" in p for p in problems)
+
+
+def test_status_table_and_exit_code(home: Path, monkeypatch, capsys) -> None:
+    items = [Check("nova", "API answers", True, "HTTP 200"), Check("swift", "process", False, "x")]
+    monkeypatch.setattr(L, "checks", lambda lab: items)
+    assert cli.main(["status"]) == 1
+    out = capsys.readouterr().out
+    assert "swift    process      DOWN" in out and "1 check(s) failed" in out
+
+
+def test_lab_errors_print_a_hint_not_a_traceback(home: Path, monkeypatch, capsys) -> None:
+    def boom(lab, jupyter=True):
+        raise LabError("port 5000 (keystone) is already in use", "stop that program")
+    monkeypatch.setattr(L, "up", boom)
+    assert cli.main(["up"]) == 1
+    err = capsys.readouterr().err
+    assert "port 5000" in err and "→ stop that program" in err and "Traceback" not in err
+
+
+def test_unexpected_errors_go_to_a_log(home: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(L, "down", lambda lab: 1 / 0)
+    assert cli.main(["down"]) == 2
+    err = capsys.readouterr().err
+    assert "ZeroDivisionError" in err and "labsetup-errors.log" in err
+    assert "Traceback" in (home / "lab" / "log" / "labsetup-errors.log").read_text()
+
+
+def test_progress_prints_each_step_with_its_time() -> None:
+    import io
+    out = io.StringIO()
+    p = L.Progress(2, out)
+    with p.step("first"):
+        time.sleep(0.01)
+    with pytest.raises(RuntimeError):
+        with p.step("second"):
+            raise RuntimeError
+    text = out.getvalue()
+    assert "[ 1/2] first" in text and "ok (" in text and "[ 2/2] second" in text
+    assert "failed (" in text
+
+
+def test_paths_stay_under_lab_home(home: Path) -> None:
+    p = Paths(home / "lab")
+    assert all(str(x).startswith(str(home)) for x in (p.venv, p.course_venv, p.etc, p.log))
