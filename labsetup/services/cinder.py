@@ -60,7 +60,8 @@ class Cinder(Service):
                         env={}, pyargv=f"--config-file {conf} --log-file {logs / 'cinder-api.log'}")
         ds = [api]
         for binary in ("cinder-scheduler", "cinder-volume"):
-            ds.append(self.daemon(lab, binary, [str(lab.paths.bin(binary)), "--config-file", conf,
-                                                "--log-file", str(logs / f"{binary}.log")],
-                                  marker=binary))
+            ds.append(self.daemon(lab, binary, [
+                str(lab.paths.bin("python")), "-m", "lab_plugins.launch",
+                f"cinder.cmd.{binary.split('-')[1]}", binary, "--config-file", conf,
+                "--log-file", str(logs / f"{binary}.log")], marker=binary))
         return ds

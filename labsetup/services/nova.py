@@ -92,9 +92,11 @@ class Nova(Service):
                              "OS_NOVA_CONFIG_FILES": "api-paste.ini;nova.conf"})
         ds = [api]
         for binary in ("nova-conductor", "nova-scheduler"):
-            ds.append(self.daemon(lab, binary, [str(lab.paths.bin(binary)), "--config-file", conf,
-                                                "--log-file", str(logs / f"{binary}.log")],
-                                  marker=binary))
+            # in one process each (see lab_plugins.launch): the lab restarts what dies
+            ds.append(self.daemon(lab, binary, [
+                str(lab.paths.bin("python")), "-m", "lab_plugins.launch",
+                f"nova.cmd.{binary.split('-')[1]}", binary, "--config-file", conf,
+                "--log-file", str(logs / f"{binary}.log")], marker=binary))
         for host in COMPUTE_HOSTS:
             ds.append(self.daemon(lab, f"nova-compute-{host}", [
                 str(lab.paths.bin("nova-compute")), "--config-file", conf,
