@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from .connect import admin, connect, offers, require, services
 from .errors import CourseError, install_ipython_handler
-from .resources import cleanup, leftovers, tags
+from .resources import cleanup, leftovers, tag_for, tags
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "tag_for",
     "CourseError",
     "__version__",
     "admin",

@@ -357,12 +357,18 @@ def explain(exc: BaseException) -> CourseError | None:
     """A CourseError describing ``exc`` for a learner, or None if it is not one we know."""
     if isinstance(exc, CourseError):
         return exc
-    msg = _message(exc)
-    for explainer in EXPLAINERS:
-        result = explainer(exc, msg)
-        if result is not None:
-            result.original = exc
-            return result
+    # The SDK sometimes re-raises keystoneauth's error as a bare SDKException: look underneath.
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        msg = _message(current)
+        for explainer in EXPLAINERS:
+            result = explainer(current, msg)
+            if result is not None:
+                result.original = exc
+                return result
+        current = current.__cause__ or current.__context__
     return None
 
 

@@ -279,3 +279,20 @@ def test_real_sdk_response_cinder_over_limit() -> None:
     err = _explained(exc)
     assert err.title == "Quota exceeded"
     assert "quota for gigabytes" in err.detail
+
+
+def test_explain_looks_under_a_wrapping_sdk_exception() -> None:
+    from keystoneauth1.exceptions.http import Unauthorized
+    from openstack.exceptions import SDKException
+
+    from osworkshop.errors import explain
+
+    try:
+        try:
+            raise Unauthorized("The request you have made requires authentication.")
+        except Unauthorized as inner:
+            raise SDKException("Error authenticating to keystone") from inner
+    except SDKException as exc:
+        outer, err = exc, explain(exc)
+    assert err is not None and err.original is outer
+    assert "password" in (err.title + err.detail + err.what_to_do).lower()
