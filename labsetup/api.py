@@ -29,13 +29,13 @@ class Session:
     project_id: str = ""
 
     @classmethod
-    def login(cls, auth_url: str, user: str, password: str, project: str) -> "Session":
+    def login(cls, auth_url: str, user: str, password: str, project: str) -> Session:
         body = {"auth": {
             "identity": {"methods": ["password"], "password": {"user": {
                 "name": user, "domain": {"id": "default"}, "password": password}}},
             "scope": {"project": {"name": project, "domain": {"id": "default"}}}}}
         s = cls(auth_url)
-        status, headers, data = s.raw("POST", f"{auth_url}/auth/tokens", body, auth=False)
+        _status, headers, data = s.raw("POST", f"{auth_url}/auth/tokens", body, auth=False)
         s.token = headers["X-Subject-Token"]
         s.catalog = data["token"].get("catalog", [])
         s.project_id = data["token"]["project"]["id"]

@@ -13,8 +13,9 @@ import urllib.parse
 from typing import Any
 
 from labsetup.api import ApiError, Session, find
-from labsetup.proc import LabError
 from labsetup.config import REGION, SERVICE_USERS, Lab
+from labsetup.proc import LabError
+from labsetup.services.base import Check
 from labsetup.services.cinder import VOLUME_TYPE
 
 #: (service name, type, port name, path)
@@ -199,9 +200,8 @@ def volume_service_up(lab: Lab, since: str = "") -> bool:
                and (not since or (svc["updated_at"] or "") >= since) for svc in services)
 
 
-def service_checks(lab: Lab) -> list["Check"]:
+def service_checks(lab: Lab) -> list[Check]:
     """The services' own view: Nova and Cinder service records, and the catalog."""
-    from labsetup.services.base import Check
     s = admin(lab)
     result = [Check("keystone", "catalog has all seven services",
                     {t for _, t, _, _ in CATALOG} <= {c["type"] for c in s.catalog},

@@ -51,9 +51,9 @@ def read_existing(lab: Lab, path: Path) -> dict[str, Any]:
     except (json.JSONDecodeError, IndexError):
         pass
     py = lab.paths.bin("python")
-    p = subprocess.run([str(py), "-c", "import json,sys,yaml; "
-                        "print(json.dumps(yaml.safe_load(open(sys.argv[1])) or {}))", str(path)],
-                       capture_output=True, text=True)
+    script = "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1])) or {}))"
+    p = subprocess.run([str(py), "-c", script, str(path)],
+                       capture_output=True, text=True, check=False)
     if p.returncode != 0:
         raise LabError(f"{path} exists but is not valid YAML, so the lab cannot add its clouds",
                        "fix or move that file, then run `python3 -m labsetup up` again")

@@ -105,7 +105,7 @@ class Secrets:
         return self.values[name]
 
     @classmethod
-    def load_or_create(cls, paths: Paths) -> "Secrets":
+    def load_or_create(cls, paths: Paths) -> Secrets:
         f = paths.secrets_file
         values: dict[str, str] = json.loads(f.read_text()) if f.exists() else {}
         changed = False
@@ -136,7 +136,7 @@ class Lab:
     host: str = "127.0.0.1"
 
     @classmethod
-    def load(cls) -> "Lab":
+    def load(cls) -> Lab:
         paths = Paths(lab_home())
         paths.make()
         host = os.environ.get("LABSETUP_BIND", "127.0.0.1")

@@ -43,7 +43,7 @@ def missing_apt(packages: Iterable[str]) -> list[str]:
     missing = []
     for pkg in packages:
         p = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg], capture_output=True,
-                           text=True)
+                           text=True, check=False)
         if "install ok installed" not in p.stdout:
             missing.append(pkg)
     return missing

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import sys
 import threading
@@ -47,7 +46,7 @@ def service(name: str) -> Service:
 class Progress:
     """One line per step with its time: `[ 3/12] Starting RabbitMQ ... ok (3.1 s)`."""
 
-    def __init__(self, total: int, out: "object" = sys.stdout) -> None:
+    def __init__(self, total: int, out: object = sys.stdout) -> None:
         self.total, self.n, self.out = total, 0, out
         self.started = time.monotonic()
         self.tty = hasattr(out, "isatty") and out.isatty()  # type: ignore[attr-defined]
@@ -96,17 +95,16 @@ class _Spinner:
 
 # -- pre-flight --------------------------------------------------------------------------------
 def mem_available_gib() -> float:
-    for line in open("/proc/meminfo"):
-        if line.startswith("MemAvailable:"):
-            return int(line.split()[1]) / 1024 / 1024
+    with open("/proc/meminfo") as fh:
+        for line in fh:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024 / 1024
     return 0.0
 
 
 def preflight(lab: Lab, services: tuple[Service, ...]) -> list[str]:
     """Problems that would stop the lab, each with what to do (empty when all is well)."""
     problems = []
-    if sys.version_info < (3, 11):
-        problems.append(f"Python {sys.version.split()[0]} is too old: the lab needs 3.11 or newer.")
     running = any(d.running() for s in services for d in s.daemons(lab))
     if not running and mem_available_gib() < MIN_MEMORY_GIB:
         problems.append(f"only {mem_available_gib():.1f} GiB of memory is free; the lab needs "
@@ -132,7 +130,7 @@ def preflight(lab: Lab, services: tuple[Service, ...]) -> list[str]:
 
 # -- up ----------------------------------------------------------------------------------------
 def utcnow() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:

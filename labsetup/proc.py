@@ -205,7 +205,7 @@ def http_answers(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
-def wait_for(what: str, test: "callable[[], bool]", timeout: float, daemon: Daemon | None = None,
+def wait_for(what: str, test: callable[[], bool], timeout: float, daemon: Daemon | None = None,
              interval: float = 0.2) -> float:
     """Poll ``test`` until true; return seconds waited.  On failure name the daemon and its log."""
     start = time.monotonic()
@@ -216,7 +216,7 @@ def wait_for(what: str, test: "callable[[], bool]", timeout: float, daemon: Daem
             raise LabError(
                 f"{daemon.name} stopped while starting. Last lines of {daemon.logfile}:\n"
                 + indent(daemon.tail(15)),
-                f"fix the cause above, then run `python3 -m labsetup up` again",
+                "fix the cause above, then run `python3 -m labsetup up` again",
             )
         if time.monotonic() - start > timeout:
             tail_txt = ("\n" + indent(daemon.tail(15))) if daemon else ""
@@ -240,7 +240,7 @@ def run(argv: Sequence[str], *, env: Mapping[str, str] | None = None, what: str 
         full_env.update(env)
     try:
         p = subprocess.run(list(argv), env=full_env, capture_output=True, text=True,
-                           timeout=timeout, input=input)
+                           timeout=timeout, input=input, check=False)
     except FileNotFoundError as e:
         raise LabError(f"{what or argv[0]}: command not found ({e.filename})",
                        "run `python3 -m labsetup up` to install what the lab needs") from None

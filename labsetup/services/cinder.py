@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from labsetup.config import Lab
 from labsetup.proc import Daemon
-from labsetup.services.base import (NO_NOTIFICATIONS, Service, authtoken, common_default,
-                                    copy_shipped, keystone_auth, uwsgi_api, write_ini)
+from labsetup.services.base import (
+    NO_NOTIFICATIONS,
+    Service,
+    authtoken,
+    common_default,
+    copy_shipped,
+    keystone_auth,
+    uwsgi_api,
+    write_ini,
+)
 
 VOLUME_TYPE = "lab-file"
 

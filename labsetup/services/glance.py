@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from labsetup.config import Lab
 from labsetup.proc import Daemon
-from labsetup.services.base import (NO_NOTIFICATIONS, Service, authtoken, copy_shipped,
-                                    uwsgi_api, write_ini)
+from labsetup.services.base import (
+    NO_NOTIFICATIONS,
+    Service,
+    authtoken,
+    copy_shipped,
+    uwsgi_api,
+    write_ini,
+)
 
 
 class Glance(Service):

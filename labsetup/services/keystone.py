@@ -7,11 +7,11 @@ admin user and the roles admin, manager, member, reader and service.
 
 from __future__ import annotations
 
-from labsetup.config import REGION, Lab
 import grp
 import os
 import pwd
 
+from labsetup.config import REGION, Lab
 from labsetup.proc import Daemon
 from labsetup.services.base import Service, uwsgi_api, write_ini
 

@@ -77,7 +77,7 @@ password = {lab.secrets['db']}
     def ping(self, lab: Lab) -> bool:
         # mariadb-admin ping exits 0 whenever the server is alive (even if access is denied).
         return subprocess.run(["mariadb-admin", f"--defaults-file={self.cnf(lab)}", "ping"],
-                              capture_output=True).returncode == 0
+                              capture_output=True, check=False).returncode == 0
 
     def wait(self, lab: Lab) -> None:
         d = self.daemons(lab)[0]

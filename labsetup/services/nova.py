@@ -11,8 +11,16 @@ from __future__ import annotations
 
 from labsetup.config import Lab
 from labsetup.proc import Daemon
-from labsetup.services.base import (NO_NOTIFICATIONS, Service, authtoken, common_default,
-                                    copy_shipped, keystone_auth, uwsgi_api, write_ini)
+from labsetup.services.base import (
+    NO_NOTIFICATIONS,
+    Service,
+    authtoken,
+    common_default,
+    copy_shipped,
+    keystone_auth,
+    uwsgi_api,
+    write_ini,
+)
 
 COMPUTE_HOSTS = ("lab-compute-1", "lab-compute-2")
 

@@ -71,7 +71,8 @@ class RabbitMQ(Service):
     def ctl(self, lab: Lab, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
         import os
         return subprocess.run([f"{BIN}/rabbitmqctl", "-n", NODE, *args], capture_output=True,
-                              text=True, env={**os.environ, **self.env(lab)}, timeout=timeout)
+                              text=True, env={**os.environ, **self.env(lab)}, timeout=timeout,
+                              check=False)
 
     def answers(self, lab: Lab) -> bool:
         import socket
@@ -89,7 +90,7 @@ class RabbitMQ(Service):
     def stop(self, lab: Lab) -> None:
         super().stop(lab)
         import os
-        subprocess.run(["epmd", "-kill"], capture_output=True,
+        subprocess.run(["epmd", "-kill"], capture_output=True, check=False,
                        env={**os.environ, **self.env(lab)})
 
     def check(self, lab: Lab) -> list[Check]:

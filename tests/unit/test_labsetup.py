@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from labsetup import cli, clouds, lab as L
+from labsetup import cli, clouds
+from labsetup import lab as L
 from labsetup.config import REPO, Lab, Paths, Secrets
 from labsetup.proc import Daemon, LabError, port_in_use, who_listens
 from labsetup.services.base import Check, write_ini
@@ -31,7 +32,7 @@ def home(tmp_path, monkeypatch) -> Path:
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "labsetup", *args], capture_output=True,
                           text=True, cwd=REPO, env={**os.environ, **(env or {})},
-                          stdin=subprocess.DEVNULL, timeout=60)
+                          stdin=subprocess.DEVNULL, timeout=60, check=False)
 
 
 @pytest.mark.parametrize("command", SUBCOMMANDS)
@@ -155,9 +156,8 @@ def test_progress_prints_each_step_with_its_time() -> None:
     p = L.Progress(2, out)
     with p.step("first"):
         time.sleep(0.01)
-    with pytest.raises(RuntimeError):
-        with p.step("second"):
-            raise RuntimeError
+    with pytest.raises(RuntimeError), p.step("second"):
+        raise RuntimeError
     text = out.getvalue()
     assert "[ 1/2] first" in text and "ok (" in text and "[ 2/2] second" in text
     assert "failed (" in text

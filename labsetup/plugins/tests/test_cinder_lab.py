@@ -6,7 +6,6 @@ import os
 import types
 
 import pytest
-
 from lab_plugins.cinder_lab import GiB, LabFileVolumeDriver
 
 

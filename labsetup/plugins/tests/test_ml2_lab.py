@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import types
 
-from neutron_lib.api.definitions import portbindings
-from neutron_lib.plugins.ml2 import api
-
 from lab_plugins import ml2_lab
 from lab_plugins.ml2_lab import LabMechanismDriver, needs_activation, should_bind
+from neutron_lib.api.definitions import portbindings
+from neutron_lib.plugins.ml2 import api
 
 
 class Context:

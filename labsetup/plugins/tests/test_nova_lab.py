@@ -5,14 +5,12 @@ from __future__ import annotations
 import types
 import uuid
 
-import pytest
-
 import nova.conf
 import nova.virt.node
+import pytest
+from lab_plugins.nova_lab import LabComputeDriver
 from nova.compute import power_state
 from nova.virt import fake
-
-from lab_plugins.nova_lab import LabComputeDriver
 
 CONF = nova.conf.CONF
 CONF([], project="nova", default_config_files=[])  # parsed, with no config file

@@ -16,12 +16,10 @@ import os
 import subprocess
 from typing import Any
 
+from cinder.image import image_utils
+from cinder.volume import driver, volume_utils
 from oslo_config import cfg
 from oslo_log import log as logging
-
-from cinder.image import image_utils
-from cinder.volume import driver
-from cinder.volume import volume_utils
 
 LOG = logging.getLogger(__name__)
 

@@ -22,16 +22,15 @@ import json
 import os
 import threading
 import time
-from typing import Any
-
-from oslo_config import cfg
-from oslo_log import log as logging
+from typing import Any, ClassVar
 
 import nova.conf
 import nova.virt.node
 from nova import exception
 from nova.compute import power_state
 from nova.virt import fake
+from oslo_config import cfg
+from oslo_log import log as logging
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -51,7 +50,7 @@ STATE_FILE = "lab-instances.json"
 class LabInstance(fake.FakeInstance):
     """One guest record; changing its power state saves the driver's records."""
 
-    def __init__(self, driver: "LabComputeDriver", name: str, state: int, uuid: str,
+    def __init__(self, driver: LabComputeDriver, name: str, state: int, uuid: str,
                  size: dict[str, int]) -> None:
         self._driver = driver
         self.size = size
@@ -69,7 +68,7 @@ class LabInstance(fake.FakeInstance):
 class _Records(dict):  # type: ignore[type-arg]
     """The driver's ``instances`` dict: every insert or removal is written to disk."""
 
-    def __init__(self, driver: "LabComputeDriver") -> None:
+    def __init__(self, driver: LabComputeDriver) -> None:
         super().__init__()
         self._driver = driver
 
@@ -90,7 +89,8 @@ class _Records(dict):  # type: ignore[type-arg]
 class LabComputeDriver(fake.FakeDriver):
     """A restartable stand-in hypervisor (see the module docstring)."""
 
-    capabilities = dict(fake.FakeDriver.capabilities, supports_migrate_to_same_host=False)
+    capabilities: ClassVar[dict[str, bool]] = dict(fake.FakeDriver.capabilities,
+                                                   supports_migrate_to_same_host=False)
 
     def __init__(self, virtapi: Any, read_only: bool = False) -> None:
         self._lock = threading.RLock()
