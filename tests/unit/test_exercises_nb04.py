@@ -1,0 +1,224 @@
+"""Notebook 04 checks and helpers against a tiny stand-in cloud (no lab needed)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from osworkshop.checks import load_exercises, registry
+from osworkshop.exercises.nb04 import check_look_only, check_project_quota
+from osworkshop.identity_nb04 import (
+    purge_projects,
+    quota_mode,
+    role_names,
+    usage_html,
+    usage_rows,
+)
+
+
+@pytest.fixture(autouse=True)
+def _not_strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checks raise under OSWORKSHOP_STRICT; these tests look at the results instead."""
+    monkeypatch.delenv("OSWORKSHOP_STRICT", raising=False)
+
+
+ROLES = {"r1": "reader", "r2": "member", "r3": "manager", "r4": "admin"}
+
+
+class Identity:
+    def __init__(self, assignments: list[tuple[str, str, str]] | None = None) -> None:
+        self.project_list = [SimpleNamespace(id="p1", name="osworkshop-nb04-team")]
+        self.user_list = [SimpleNamespace(id="u1", name="osworkshop-nb04-carol")]
+        self.assignments = assignments or []  # (user, role id, project)
+
+    def find_project(self, name: str, ignore_missing: bool = True) -> Any:
+        return next((p for p in self.project_list if name in (p.id, p.name)), None)
+
+    def find_user(self, name: str, ignore_missing: bool = True) -> Any:
+        return next((u for u in self.user_list if name in (u.id, u.name)), None)
+
+    def projects(self) -> list[Any]:
+        return self.project_list
+
+    def users(self) -> list[Any]:
+        return self.user_list
+
+    def roles(self) -> list[Any]:
+        return [SimpleNamespace(id=i, name=n) for i, n in ROLES.items()]
+
+    def role_assignments(self, user_id: str, scope_project_id: str) -> list[Any]:
+        return [
+            SimpleNamespace(role={"id": role}, user={"id": u}, scope={"project": {"id": p}})
+            for u, role, p in self.assignments
+            if u == user_id and p == scope_project_id
+        ]
+
+
+def cloud(
+    *,
+    instances: int = 10,
+    cores: int = 20,
+    ram: int = 51200,
+    volumes: int = 10,
+    assignments: list[tuple[str, str, str]] | None = None,
+) -> Any:
+    compute_quota = SimpleNamespace(instances=instances, cores=cores, ram=ram)
+    storage_quota = SimpleNamespace(volumes=volumes)
+    return SimpleNamespace(
+        identity=Identity(assignments),
+        compute=SimpleNamespace(get_quota_set=lambda project: compute_quota),
+        block_storage=SimpleNamespace(get_quota_set=lambda project: storage_quota),
+    )
+
+
+# --------------------------------------------------------------------------- nb04.quota
+
+
+def test_checks_are_registered() -> None:
+    load_exercises()
+    assert registry["nb04.quota"] is check_project_quota
+    assert registry["nb04.look_only"] is check_look_only
+
+
+def test_quota_fails_with_the_default_quotas() -> None:
+    result = check_project_quota(cloud(), "osworkshop-nb04-team")
+    assert not result.passed
+    assert "instances quota is 10, not 2" in result.message
+    assert "volumes quota is 10, not 2" in result.message
+
+
+def test_quota_fails_when_only_compute_was_set() -> None:
+    result = check_project_quota(cloud(instances=2), "osworkshop-nb04-team")
+    assert not result.passed
+    assert "instances" not in result.message
+    assert any("Cinder" in h for h in result.hints)
+
+
+def test_quota_passes_when_both_are_set() -> None:
+    result = check_project_quota(cloud(instances=2, volumes=2), "osworkshop-nb04-team")
+    assert result.passed
+    assert result.exercise == "nb04.quota"
+
+
+def test_quota_passes_on_a_cloud_without_compute_quotas() -> None:
+    result = check_project_quota(
+        cloud(instances=-1, cores=-1, ram=-1, volumes=2), "osworkshop-nb04-team"
+    )
+    assert result.passed
+    assert "does not enforce compute quotas" in result.message
+
+
+def test_quota_fails_for_an_unknown_project() -> None:
+    result = check_project_quota(cloud(instances=2, volumes=2), "nope")
+    assert not result.passed
+    assert "no project 'nope'" in result.message
+
+
+def test_strict_mode_turns_a_wrong_quota_into_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OSWORKSHOP_STRICT", "1")
+    with pytest.raises(AssertionError, match="instances quota is 10"):
+        check_project_quota(cloud(), "osworkshop-nb04-team")
+
+
+# --------------------------------------------------------------------------- nb04.look_only
+
+
+def test_look_only_fails_without_a_role() -> None:
+    result = check_look_only(cloud(), "osworkshop-nb04-team", "osworkshop-nb04-carol")
+    assert not result.passed
+    assert "has no role" in result.message
+
+
+def test_look_only_fails_with_member() -> None:
+    result = check_look_only(
+        cloud(assignments=[("u1", "r2", "p1")]), "osworkshop-nb04-team", "osworkshop-nb04-carol"
+    )
+    assert not result.passed
+    assert "holds member" in result.message
+
+
+def test_look_only_fails_with_reader_plus_admin() -> None:
+    result = check_look_only(
+        cloud(assignments=[("u1", "r1", "p1"), ("u1", "r4", "p1")]),
+        "osworkshop-nb04-team",
+        "osworkshop-nb04-carol",
+    )
+    assert not result.passed
+    assert "admin" in result.message
+
+
+def test_look_only_ignores_roles_on_other_projects() -> None:
+    result = check_look_only(
+        cloud(assignments=[("u1", "r1", "other")]),
+        "osworkshop-nb04-team",
+        "osworkshop-nb04-carol",
+    )
+    assert not result.passed
+
+
+def test_look_only_passes_with_reader() -> None:
+    result = check_look_only(
+        cloud(assignments=[("u1", "r1", "p1")]), "osworkshop-nb04-team", "osworkshop-nb04-carol"
+    )
+    assert result.passed
+    assert "reader" in result.message
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def test_role_names_maps_ids_to_names() -> None:
+    conn = cloud(assignments=[("u1", "r2", "p1"), ("u1", "r1", "p1")])
+    assert role_names(conn, "u1", "p1") == ["member", "reader"]
+
+
+def test_quota_mode() -> None:
+    assert quota_mode(1, 1) == "enforced"
+    assert quota_mode(-1, 1) == "off"
+    assert quota_mode(None, 1) == "off"
+    assert quota_mode(10, 1) == "elsewhere"
+
+
+def test_usage_rows_and_html() -> None:
+    quota = SimpleNamespace(
+        instances=1, cores=-1, ram=512, usage={"instances": 1, "cores": 1, "ram": 512}
+    )
+    assert usage_rows(quota) == [
+        ("Servers (instances)", 1, 1),
+        ("vCPUs (cores)", 1, "unlimited"),
+        ("RAM (MiB)", 512, 512),
+    ]
+    assert "<td style='text-align:left'>unlimited</td>" in usage_html(quota)
+
+
+def test_purge_projects_deletes_only_what_tagged_projects_own() -> None:
+    deleted: list[str] = []
+    mine, other = "p1", "p9"
+    servers = {mine: [SimpleNamespace(id="s1")], other: [SimpleNamespace(id="s9")]}
+    compute = SimpleNamespace(
+        servers=lambda all_projects, project_id: servers[project_id],
+        delete_server=lambda s, ignore_missing: deleted.append(f"server {s.id}"),
+        wait_for_delete=lambda s, wait: None,
+        keypairs=lambda user_id: [SimpleNamespace(name="kp")] if user_id == "u1" else [],
+        delete_keypair=lambda name, user_id, ignore_missing: deleted.append(f"keypair {name}"),
+    )
+    network = SimpleNamespace(
+        networks=lambda: [
+            SimpleNamespace(id="n1", project_id=mine),
+            SimpleNamespace(id="n9", project_id=other),
+        ],
+        delete_network=lambda n, ignore_missing: deleted.append(f"network {n.id}"),
+        security_groups=lambda: [
+            SimpleNamespace(id="g1", project_id=mine),
+            SimpleNamespace(id="g9", project_id=other),
+        ],
+        delete_security_group=lambda g, ignore_missing: deleted.append(f"group {g.id}"),
+    )
+    identity = Identity()
+    identity.project_list.append(SimpleNamespace(id=other, name="someone-else"))
+    admin = SimpleNamespace(identity=identity, compute=compute, network=network)
+    counts = purge_projects(admin, "04")
+    assert deleted == ["server s1", "network n1", "group g1", "keypair kp"]
+    assert counts == {"servers": 1, "networks": 1, "security_groups": 1, "keypairs": 1}
