@@ -71,3 +71,85 @@ def check_herd(conn: Any, prefix: str, size: int) -> CheckResult:
     return CheckResult(
         True, f"{len(active)} identical {flavor} servers are running: that is a herd of cattle."
     )
+
+
+@exercise(
+    "nb01.heal",
+    hints=(
+        (
+            "First break the herd: `conn.compute.delete_server(victim)` and keep the id "
+            "(`victim_id = victim.id`) so the check can tell the old server from its replacement."
+        ),
+        (
+            "Then heal it: `herd.reconcile_loop(conn, prefix, 3, flavor, image, network, "
+            "osworkshop.tags('01'))` creates what is missing and waits until it is ACTIVE."
+        ),
+        (
+            "Print `herd.report(...)` of the loop: one round should say `created`, the last round "
+            "only `keep`."
+        ),
+    ),
+)
+def check_healed(
+    conn: Any, prefix: str, size: int = 3, deleted_id: str | None = None
+) -> CheckResult:
+    """Exactly ``size`` servers named ``prefix…``, all ACTIVE, and ``deleted_id`` is gone."""
+    herd = [
+        s
+        for s in conn.compute.servers()
+        if str(s.name).startswith(prefix) and getattr(s, "task_state", None) != "deleting"
+    ]
+    if deleted_id and any(s.id == deleted_id for s in herd):
+        return CheckResult(
+            False,
+            f"The server you deleted ({deleted_id}) is still in the herd.",
+            [
+                (
+                    "Delete it with `conn.compute.delete_server(victim_id)` and wait with "
+                    "`conn.compute.wait_for_delete(conn.compute.get_server(victim_id))`."
+                ),
+                "Check that `victim_id` holds the id of the server you deleted, not its name.",
+            ],
+        )
+    if len(herd) < size:
+        return CheckResult(
+            False,
+            f"The herd has {len(herd)} server(s) named {prefix}…, it should be back at {size}.",
+            [
+                "Run your reconcile loop: it should see the gap and boot a replacement.",
+                "If a create FAILED, read its reason (a quota?) and run the loop again.",
+            ],
+        )
+    if len(herd) > size:
+        names = ", ".join(sorted(str(s.name) for s in herd))
+        return CheckResult(
+            False,
+            f"The herd has {len(herd)} servers ({names}), {size} were asked for.",
+            [
+                (
+                    "A reconcile loop also removes extras: run it with the size you want, or "
+                    "delete the highest numbers yourself."
+                )
+            ],
+        )
+    not_active = [f"{s.name} ({s.status})" for s in herd if s.status != "ACTIVE"]
+    if not_active:
+        hints = [f"Not ACTIVE yet: {', '.join(not_active)}."]
+        for server in herd:
+            fault = explain_server_fault(server)
+            if fault is not None:
+                hints.append(f"{fault.title}. {fault.what_to_do}")
+        hints.append(
+            "Wait for BUILD with `conn.compute.wait_for_server(server)`; a server in ERROR or "
+            "SHUTOFF is replaced by another round of the loop."
+        )
+        return CheckResult(
+            False, f"{len(not_active)} of your {size} servers are not ACTIVE.", hints
+        )
+    if deleted_id is None:
+        return CheckResult(True, f"{size} ACTIVE servers named {prefix}…: the herd is whole again.")
+    return CheckResult(
+        True,
+        f"The herd is whole again: {size} ACTIVE servers, and the one you deleted is not among "
+        "them. Nobody repaired anything; the loop replaced it.",
+    )
