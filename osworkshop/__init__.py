@@ -9,7 +9,6 @@ from .resources import cleanup, leftovers, tag_for, tags
 __version__ = "0.1.0"
 
 __all__ = [
-    "tag_for",
     "CourseError",
     "__version__",
     "admin",
@@ -20,5 +19,6 @@ __all__ = [
     "offers",
     "require",
     "services",
+    "tag_for",
     "tags",
 ]
