@@ -139,6 +139,12 @@ def common_default(lab: Lab, service: str) -> dict[str, object]:
 NO_NOTIFICATIONS = {"driver": "noop"}
 
 
+def privsep(lab: Lab, conf: str, *sections: str) -> dict[str, dict[str, object]]:
+    """Run oslo.privsep helpers straight from the venv (the lab runs as root, without sudo)."""
+    helper = f"{lab.paths.bin('privsep-helper')} --config-file {conf}"
+    return {section: {"helper_command": helper} for section in sections}
+
+
 def uwsgi_api(service: Service, lab: Lab, name: str, module: str, port_name: str,
               env: Mapping[str, str], threads: int = 2, pyargv: str = "") -> Daemon:
     """A single-process uWSGI server for one OpenStack API, on 127.0.0.1 (or the bind address)."""
@@ -151,6 +157,8 @@ def uwsgi_api(service: Service, lab: Lab, name: str, module: str, port_name: str
         "--processes", "1", "--threads", str(threads), "--enable-threads",
         "--die-on-term", "--need-app", "--single-interpreter", "--lazy-apps",
         "--buffer-size", "65535",
+        # glanceclient streams uploads in 1 MiB chunks: uWSGI's default limit (1 MB) refuses them
+        "--chunked-input-limit", str(16 * 1024 * 1024),
         "--add-header", "Connection: close",
         "--disable-logging", "--log-4xx", "--log-5xx",
     ]

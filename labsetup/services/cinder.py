@@ -16,6 +16,7 @@ from labsetup.services.base import (
     common_default,
     copy_shipped,
     keystone_auth,
+    privsep,
     uwsgi_api,
     write_ini,
 )
@@ -54,6 +55,8 @@ class Cinder(Service):
             "oslo_concurrency": {"lock_path": str(state / "locks")},
             "oslo_messaging_notifications": NO_NOTIFICATIONS,
             "oslo_policy": {"enforce_new_defaults": True},
+            # qemu-img (image to volume, volume to image) runs through these contexts
+            **privsep(lab, self.conf(lab), "cinder_sys_admin", "privsep_osbrick"),
         })
         copy_shipped(lab, "cinder", "api-paste.ini", etc / "api-paste.ini")
         if not self.synced(lab):

@@ -83,29 +83,31 @@ def _host(admin: Connection, server_id: str) -> str:
     return str(admin.compute.get_server(server_id).compute_host)
 
 
-def _wait_migration_done(admin: Connection, server_id: str, host: str) -> None:
+def _wait_migration_done(admin: Connection, server_id: str, host: str, completed: int) -> None:
+    """Until the server is ACTIVE on ``host`` and ``completed`` live migrations are recorded as
+    completed (Nova moves the server before it closes the migration record)."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         srv = admin.compute.get_server(server_id)
-        if srv.compute_host == host and srv.status == "ACTIVE" and not srv.task_state:
-            return
         assert srv.status != "ERROR", srv.fault
+        done = sum(m.migration_type == "live-migration" and m.status == "completed"
+                   for m in admin.compute.migrations(instance_uuid=server_id))
+        if srv.compute_host == host and srv.status == "ACTIVE" and not srv.task_state \
+                and done >= completed:
+            return
         time.sleep(0.5)
-    raise AssertionError(f"server did not reach {host}")
+    raise AssertionError(f"server did not finish its live migration to {host}")
 
 
 def test_live_migration_there_and_back(admin: Connection, demo: Connection, server) -> None:
     start = _host(admin, server.id)
     other = next(h for h in COMPUTE_HOSTS if h != start)
     admin.compute.live_migrate_server(server, host=other, block_migration="auto")
-    _wait_migration_done(admin, server.id, other)
+    _wait_migration_done(admin, server.id, other, completed=1)
     port = next(admin.network.ports(device_id=server.id))  # binding:host_id is admin-only
     assert port.status == "ACTIVE" and port.binding_host_id == other
     admin.compute.live_migrate_server(server, host=start, block_migration="auto")
-    _wait_migration_done(admin, server.id, start)
-    migrations = [m for m in admin.compute.migrations(instance_uuid=server.id)]
-    assert sum(m.migration_type == "live-migration" and m.status == "completed"
-               for m in migrations) == 2
+    _wait_migration_done(admin, server.id, start, completed=2)
 
 
 def _labsetup(*args: str) -> None:
@@ -171,6 +173,24 @@ def test_volume_lifecycle(demo: Connection, server, name: str) -> None:
         snap = demo.block_storage.wait_for_status(snap, "available", wait=60)
         demo.block_storage.delete_snapshot(snap)
         demo.block_storage.wait_for_delete(snap, wait=60)
+    finally:
+        demo.block_storage.delete_volume(vol)
+        demo.block_storage.wait_for_delete(vol, wait=60)
+
+
+def test_volume_from_an_image_and_back_to_an_image(demo: Connection, name: str) -> None:
+    image = demo.image.find_image("lab-image", ignore_missing=False)
+    vol = demo.block_storage.create_volume(name=name, size=1, image_id=image.id)
+    try:
+        vol = demo.block_storage.wait_for_status(vol, "available", failures=["error"], wait=120)
+        assert vol.is_bootable
+        answer = demo.block_storage.upload_volume_to_image(vol, name, disk_format="raw",
+                                                           container_format="bare")
+        uploaded = demo.image.wait_for_status(demo.image.get_image(answer["image_id"]),
+                                              "active", failures=["killed"], wait=120)
+        assert uploaded.size == 1024 ** 3
+        demo.image.delete_image(uploaded)
+        demo.block_storage.wait_for_status(vol, "available", wait=60)
     finally:
         demo.block_storage.delete_volume(vol)
         demo.block_storage.wait_for_delete(vol, wait=60)
