@@ -58,10 +58,8 @@ def ensure_user(s: Session, name: str, password: str, project_id: str, descripti
     found = s("GET", _ks(s, f"/users?name={name}"))["users"]
     body = {"user": {"name": name, "password": password, "domain_id": "default",
                      "default_project_id": project_id, "description": description}}
-    if found:
-        uid = str(found[0]["id"])
-        s("PATCH", _ks(s, f"/users/{uid}"), {"user": {"password": password}})
-        return uid
+    if found:  # keep it as it is: a password change would revoke the user's tokens
+        return str(found[0]["id"])
     return str(s("POST", _ks(s, "/users"), body)["user"]["id"])
 
 
@@ -184,17 +182,15 @@ def ensure_project_network(s: Session, project_id: str, prefix: str, cidr: str,
           {"subnet_id": subnet["id"]})
 
 
-def compute_hosts_up(lab: Lab, since: str = "") -> dict[str, bool]:
-    """nova-compute hosts and whether each is up, enabled and has reported since ``since``."""
-    s = admin(lab)
+def compute_hosts_up(s: Session, since: str = "") -> dict[str, bool]:
+    """nova-compute hosts and whether each is up and has reported since ``since``."""
     services: list[dict[str, Any]] = s("GET", s.endpoint("compute") + "/os-services",
                                        headers={"OpenStack-API-Version": "compute 2.53"})["services"]
     return {svc["host"]: (svc["state"] == "up" and (not since or (svc["updated_at"] or "") >= since))
             for svc in services if svc["binary"] == "nova-compute"}
 
 
-def volume_service_up(lab: Lab, since: str = "") -> bool:
-    s = admin(lab)
+def volume_service_up(s: Session, since: str = "") -> bool:
     services = s("GET", s.endpoint("volumev3") + "/os-services")["services"]
     return any(svc["binary"] == "cinder-volume" and svc["state"] == "up"
                and (not since or (svc["updated_at"] or "") >= since) for svc in services)

@@ -27,7 +27,7 @@ class Finding:
 def diagnose(lab: Lab) -> list[Finding]:
     out: list[Finding] = []
     root = os.geteuid() == 0
-    missing = install.missing_apt(install.APT_PACKAGES)
+    missing = install.missing_apt(L.apt_packages())
     out.append(Finding(root or not missing, "running as root" if root else "running as a normal user",
                        "the first `up` installs Debian packages: run it as root (or ask an "
                        "administrator to install: " + " ".join(missing) + ")"))
@@ -45,9 +45,8 @@ def diagnose(lab: Lab) -> list[Finding]:
         ok = (venv / "bin" / "python").exists()
         out.append(Finding(ok, f"{what} environment at {venv}" + ("" if ok else " is missing"),
                            "run `python3 -m labsetup up`"))
-    for problem in L.preflight(lab, L.ALL):
-        if "port" in problem:
-            out.append(Finding(False, problem.split(". ")[0], problem.split(". ", 1)[-1]))
+    for conflict in L.port_conflicts(lab, L.ALL):
+        out.append(Finding(False, conflict))
     for svc in L.ALL:
         for d in svc.daemons(lab):
             if d.pidfile.exists() and not d.running():

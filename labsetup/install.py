@@ -15,7 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from labsetup.config import REPO, Lab
@@ -24,16 +24,14 @@ from labsetup.proc import LabError, run
 CONSTRAINTS = REPO / "labsetup" / "constraints"
 PLUGINS = REPO / "labsetup" / "plugins"
 
-APT_PACKAGES = (
-    "mariadb-server", "mariadb-client", "libmariadb-dev", "rabbitmq-server",
+#: Debian packages every lab needs besides the ones each service declares (``Service.apt``).
+BASE_APT = (
     "build-essential", "python3-dev", "python3-venv", "pkg-config", "libffi-dev", "libssl-dev",
     "libxml2-dev", "libxslt1-dev", "qemu-utils", "procps",
 )
-#: Only for the browser test (Debian's chromium, driven by Playwright).
-APT_BROWSER = ("chromium",)
 
-SERVICE_PACKAGES = (
-    "keystone", "openstack-placement", "glance", "nova", "neutron", "cinder", "swift",
+#: PyPI packages of the services' environment besides the services (``Service.pip``).
+SERVICE_TOOLS = (
     "PyMySQL", "uWSGI", "python-memcached", "openstacksdk", "python-openstackclient",
     "pytest",  # runs the lab plugins' unit tests inside this environment
 )
@@ -90,19 +88,19 @@ def _pip(py: Path, args: list[str], what: str, log: Path) -> None:
         what=what, log=log, timeout=3000, env={"PIP_NO_INPUT": "1"})
 
 
-def install_services(lab: Lab) -> bool:
+def install_services(lab: Lab, packages: Sequence[str]) -> bool:
     """The OpenStack services and lab plugins; returns True when something was installed."""
     log = lab.paths.log / "install.log"
     venv = lab.paths.venv
     constraints = CONSTRAINTS / "services.txt"
     marker = venv / ".labsetup-services"
-    want = _digest([constraints], " ".join(SERVICE_PACKAGES))
+    want = _digest([constraints], " ".join(packages))
     plugins_marker = venv / ".labsetup-plugins"
     plugins_want = _digest([PLUGINS / "src", PLUGINS / "pyproject.toml"])
     changed = False
     py = _venv(venv, log)
     if not marker.exists() or marker.read_text() != want:
-        _pip(py, ["-c", str(constraints), *SERVICE_PACKAGES], "installing OpenStack from PyPI",
+        _pip(py, ["-c", str(constraints), *packages], "installing OpenStack from PyPI",
              log)
         marker.write_text(want)
         changed = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import shutil
 import sys
 import threading
@@ -21,7 +22,7 @@ from labsetup.services.jupyter import JupyterLab
 from labsetup.services.keystone import Keystone
 from labsetup.services.mariadb import MariaDB
 from labsetup.services.neutron import Neutron
-from labsetup.services.nova import Nova
+from labsetup.services.nova import COMPUTE_HOSTS, Nova
 from labsetup.services.placement import Placement
 from labsetup.services.rabbitmq import RabbitMQ
 from labsetup.services.swift import Swift
@@ -82,11 +83,10 @@ class _Spinner:
         self.t.start()
 
     def _run(self) -> None:
-        for ch in iter(lambda: "|/-\\", None):
-            for c in ch:
-                if self._stop.wait(0.2):
-                    return
-                print(f"{c}\b", end="", file=self.out, flush=True)  # type: ignore[arg-type]
+        for c in itertools.cycle("|/-\\"):
+            if self._stop.wait(0.2):
+                return
+            print(f"{c}\b", end="", file=self.out, flush=True)  # type: ignore[arg-type]
 
     def stop(self) -> None:
         self._stop.set()
@@ -114,18 +114,34 @@ def preflight(lab: Lab, services: tuple[Service, ...]) -> list[str]:
         problems.append(f"only {free:.1f} GiB of disk is free under {lab.paths.home}; "
                         f"the lab needs {MIN_DISK_GIB:.0f} GiB. Free some space, or set "
                         "LABSETUP_HOME to a bigger disk.")
-    for svc in services:
-        ours = any(d.running() for d in svc.daemons(lab))
-        if ours or not svc.api_port:
-            continue
-        port = PORTS[svc.api_port]
-        if port_in_use(port, lab.host):
-            problems.append(f"port {port} ({svc.name}) is already in use by {who_listens(port)}. "
-                            "Stop that program (or an old lab: `python3 -m labsetup down`).")
-    if not any(d.running() for d in RabbitMQ().daemons(lab)) and port_in_use(PORTS["rabbitmq"]):
-        problems.append(f"port {PORTS['rabbitmq']} (RabbitMQ) is already in use by "
-                        f"{who_listens(PORTS['rabbitmq'])}. Stop that broker first.")
+    problems.extend(port_conflicts(lab, services))
     return problems
+
+
+def port_conflicts(lab: Lab, services: tuple[Service, ...]) -> list[str]:
+    """Ports the lab needs that another program holds (ports of our own running daemons are
+    fine)."""
+    found = []
+    for svc in services:
+        port_name = svc.api_port or ("rabbitmq" if isinstance(svc, RabbitMQ) else "")
+        if not port_name or any(d.running() for d in svc.daemons(lab)):
+            continue
+        port = PORTS[port_name]
+        host = "127.0.0.1" if port_name == "rabbitmq" else lab.host
+        if port_in_use(port, host):
+            found.append(f"port {port} ({svc.name}) is already in use by {who_listens(port)}. "
+                         "Stop that program (or an old lab: `python3 -m labsetup down`).")
+    return found
+
+
+def apt_packages() -> list[str]:
+    """Debian packages: the build tools and those each service declares."""
+    return sorted({*install.BASE_APT, *(p for s in ALL for p in s.apt)})
+
+
+def service_packages() -> list[str]:
+    """PyPI packages of the services' environment: the ones each service declares and tools."""
+    return [*(p for s in OPENSTACK for p in s.pip), *install.SERVICE_TOOLS]
 
 
 # -- up ----------------------------------------------------------------------------------------
@@ -141,9 +157,10 @@ def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
         raise LabError("the lab cannot start:\n" + "\n".join(f"  - {p}" for p in problems))
     p = Progress(10 + int(jupyter), out)
     with p.step("Debian packages (MariaDB, RabbitMQ, build tools)"):
-        install.install_apt(install.APT_PACKAGES, lab.paths.log / "install.log")
+        install.install_apt(apt_packages(), lab.paths.log / "install.log")
     with p.step("OpenStack 2026.2 services and lab plugins (PyPI)"):
-        install.install_services(lab)
+        if install.install_services(lab, service_packages()):
+            stop_services(lab, OPENSTACK)  # running ones still have the old code loaded
     with p.step("Course environment (JupyterLab, openstacksdk, course package)"):
         install.install_course(lab)
     with p.step("Database (MariaDB) and message queue (RabbitMQ)"):
@@ -151,6 +168,7 @@ def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
             s.configure(lab)
             s.start(lab)
         MariaDB().wait(lab)
+        MariaDB().ensure_databases(lab, [db for s in OPENSTACK for db in s.databases])
     with p.step("Configuration and database schemas of the seven services"):
         for s in OPENSTACK:
             s.configure(lab)
@@ -159,9 +177,7 @@ def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
             s.daemons(lab)[0].start()
         Keystone().wait(lab)
     with p.step("Identity and service catalog"):
-        if not Keystone().synced(lab, "catalog"):
-            bootstrap.register_identity(lab)
-            Keystone().mark_synced(lab, "catalog")
+        bootstrap.register_identity(lab)  # creates what is missing, so `up` also repairs
         write_clouds_yaml(lab)
         RabbitMQ().wait(lab)
     compute_started = ""
@@ -176,9 +192,7 @@ def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
     with p.step("Waiting for both compute hosts and the volume service to report"):
         wait_workers(lab, since=compute_started)
     with p.step("Flavors, image, networks and volume type"):
-        if not Nova().synced(lab, "content"):
-            bootstrap.create_content(lab)
-            Nova().mark_synced(lab, "content")
+        bootstrap.create_content(lab)  # creates what is missing
     if jupyter:
         with p.step("JupyterLab"):
             JUPYTER.start(lab)
@@ -189,14 +203,15 @@ def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
 def wait_workers(lab: Lab, since: str = "", timeout: float = 120) -> None:
     """Until both nova-compute hosts are up (and have reported since ``since``) and
     cinder-volume is up: a boot in the window before that would fail."""
-    from labsetup.services.nova import COMPUTE_HOSTS
     nova = Nova()
+    session = bootstrap.admin(lab)
     state: dict[str, bool] = {}
 
     def ready() -> bool:
         nonlocal state
-        state = bootstrap.compute_hosts_up(lab, since)
-        return all(state.get(h) for h in COMPUTE_HOSTS) and bootstrap.volume_service_up(lab, since)
+        state = bootstrap.compute_hosts_up(session, since)
+        return (all(state.get(h) for h in COMPUTE_HOSTS)
+                and bootstrap.volume_service_up(session, since))
 
     try:
         wait_for("both compute hosts and cinder-volume", ready, timeout, interval=1.0)
@@ -214,20 +229,21 @@ def all_daemons(lab: Lab) -> list[Daemon]:
     return [d for s in ALL for d in s.daemons(lab)]
 
 
-def down(lab: Lab, out: object = sys.stdout) -> float:
-    """Stop everything: the OpenStack services together, then the queue, then the database."""
+def stop_services(lab: Lab, services: tuple[Service, ...]) -> None:
+    """Stop these services at once (each nova or cinder process takes seconds to exit)."""
+    threads = [threading.Thread(target=s.stop, args=(lab,)) for s in services]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def down(lab: Lab) -> float:
+    """Stop everything: JupyterLab and the OpenStack services, then the queue, then the
+    database."""
     t0 = time.monotonic()
-    groups: list[tuple[Service, ...]] = [(JUPYTER, *OPENSTACK), (RabbitMQ(),), (MariaDB(),)]
-    for group in groups:
-        threads = [threading.Thread(target=d.stop) for s in group for d in s.daemons(lab)
-                   if d.running()]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        for s in group:
-            if isinstance(s, RabbitMQ):
-                s.stop(lab)
+    for group in ((JUPYTER, *OPENSTACK), (RabbitMQ(),), (MariaDB(),)):
+        stop_services(lab, group)
     return time.monotonic() - t0
 
 
@@ -258,7 +274,6 @@ def reset(lab: Lab) -> None:
         shutil.rmtree(d, ignore_errors=True)
     lab.paths.secrets_file.unlink(missing_ok=True)
     lab.paths.make()
-
 
 
 def running_anything(lab: Lab) -> bool:

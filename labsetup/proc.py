@@ -15,7 +15,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,7 +205,7 @@ def http_answers(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
-def wait_for(what: str, test: callable[[], bool], timeout: float, daemon: Daemon | None = None,
+def wait_for(what: str, test: Callable[[], bool], timeout: float, daemon: Daemon | None = None,
              interval: float = 0.2) -> float:
     """Poll ``test`` until true; return seconds waited.  On failure name the daemon and its log."""
     start = time.monotonic()

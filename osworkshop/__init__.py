@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .connect import admin, connect, offers, require, services
+from .connect import admin, connect, connect_as, offers, require, services
 from .errors import CourseError, install_ipython_handler
 from .resources import cleanup, leftovers, tag_for, tags
 
@@ -14,6 +14,7 @@ __all__ = [
     "admin",
     "cleanup",
     "connect",
+    "connect_as",
     "install_ipython_handler",
     "leftovers",
     "offers",

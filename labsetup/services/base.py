@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from labsetup.config import PORTS, Lab
+from labsetup.config import PORTS, REGION, Lab
 from labsetup.proc import Daemon, http_answers, run, wait_for
 
 Ini = Mapping[str, Mapping[str, object]]
@@ -27,7 +28,8 @@ class Check:
 class Service:
     """A lab service with the same verbs as DevStack's ``lib/`` scripts.
 
-    ``install`` lists what it needs (Debian and PyPI packages: the installer unions them),
+    ``apt`` and ``pip`` list what it needs installed (``labsetup.lab`` unions them for the
+    installer),
     ``configure`` writes its files and prepares its database (idempotent), ``start`` and
     ``stop`` manage its processes, ``check`` reports whether it works.
     """
@@ -56,8 +58,11 @@ class Service:
             wait_http(lab, self.daemons(lab)[0], lab.url(self.api_port, self.api_path))
 
     def stop(self, lab: Lab) -> None:
-        for d in reversed(self.daemons(lab)):
-            d.stop()
+        threads = [threading.Thread(target=d.stop) for d in self.daemons(lab) if d.running()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
 
     def check(self, lab: Lab) -> list[Check]:
         checks = [Check(self.name, f"process {d.name}", d.running(),
@@ -82,8 +87,11 @@ class Service:
     def mark_synced(self, lab: Lab, what: str = "db") -> None:
         (lab.state(self.name) / f".{what}-done").write_text("ok\n")
 
-    def manage(self, lab: Lab, argv: Sequence[str], what: str) -> str:
-        return run([str(lab.paths.bin(argv[0])), *argv[1:]], what=what,
+    def manage(self, lab: Lab, argv: Sequence[str], what: str,
+               env: Mapping[str, str] | None = None) -> str:
+        """Run one of the service's management commands (secrets go in ``env``, not argv:
+        the command line is logged)."""
+        return run([str(lab.paths.bin(argv[0])), *argv[1:]], what=what, env=env,
                    log=lab.paths.log / f"{self.name}-manage.log")
 
 
@@ -122,7 +130,7 @@ def keystone_auth(lab: Lab, user: str) -> dict[str, object]:
         "project_name": "service",
         "user_domain_name": "Default",
         "project_domain_name": "Default",
-        "region_name": "RegionOne",
+        "region_name": REGION,
     }
 
 

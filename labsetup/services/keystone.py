@@ -48,12 +48,11 @@ class Keystone(Service):
                             f"keystone {kind}")
             self.manage(lab, [
                 "keystone-manage", conf, "bootstrap",
-                "--bootstrap-password", lab.secrets["admin"],
                 "--bootstrap-admin-url", lab.url("keystone", "/v3/"),
                 "--bootstrap-internal-url", lab.url("keystone", "/v3/"),
                 "--bootstrap-public-url", lab.url("keystone", "/v3/"),
                 "--bootstrap-region-id", REGION,
-            ], "keystone bootstrap")
+            ], "keystone bootstrap", env={"OS_BOOTSTRAP_PASSWORD": lab.secrets["admin"]})
             self.mark_synced(lab)
 
     def daemons(self, lab: Lab) -> list[Daemon]:

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Sequence
 
 from labsetup.config import Lab, write_private
 from labsetup.proc import Daemon, run, wait_for
 from labsetup.services.base import Check, Service
-
-DATABASES = ("keystone", "placement", "glance", "nova_api", "nova", "nova_cell0", "neutron",
-             "cinder")
 
 
 class MariaDB(Service):
@@ -72,7 +70,8 @@ password = {lab.secrets['db']}
         """Run SQL as root over the socket (the password comes from the 0600 my.cnf)."""
         base = (["mariadb", "--no-defaults", f"--socket={lab.db_socket}", "-uroot"] if initial
                 else ["mariadb", f"--defaults-file={self.cnf(lab)}"])
-        return run(base + ["-N", "-B", "-e", statement], what="a MariaDB statement")
+        # on standard input: a statement may hold a password, and argv is visible in `ps`
+        return run(base + ["-N", "-B"], what="a MariaDB statement", input=statement)
 
     def ping(self, lab: Lab) -> bool:
         # mariadb-admin ping exits 0 whenever the server is alive (even if access is denied).
@@ -86,7 +85,9 @@ password = {lab.secrets['db']}
             self.sql(lab, f"ALTER USER 'root'@'localhost' IDENTIFIED BY '{lab.secrets['db']}';"
                      " FLUSH PRIVILEGES;", initial=True)
             self.mark_synced(lab, "root-password")
-        missing = [db for db in DATABASES if not self.synced(lab, f"database-{db}")]
+
+    def ensure_databases(self, lab: Lab, databases: Sequence[str]) -> None:
+        missing = [db for db in databases if not self.synced(lab, f"database-{db}")]
         if missing:
             self.sql(lab, " ".join(f"CREATE DATABASE IF NOT EXISTS {db} CHARACTER SET utf8mb3;"
                                    for db in missing))
@@ -100,9 +101,3 @@ password = {lab.secrets['db']}
             checks.append(Check(self.name, "answers on its socket", ok,
                                 str(lab.db_socket) if ok else "no answer"))
         return checks
-
-    def forget_databases(self, lab: Lab) -> None:
-        """After a wipe of the data directory the markers must go too."""
-        for f in lab.state(self.name).glob(".*-done"):
-            f.unlink()
-

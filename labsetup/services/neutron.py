@@ -41,8 +41,7 @@ class Neutron(Service):
                         "dhcp_agent_notification": False, "global_physnet_mtu": 1500},
             "database": {"connection": lab.db_url("neutron"), "max_pool_size": 4},
             "keystone_authtoken": authtoken(lab, "neutron"),
-            "nova": keystone_auth(lab, "nova") | {"username": "neutron",
-                                                  "password": lab.secrets["neutron"]},
+            "nova": keystone_auth(lab, "neutron"),  # to tell Nova a port is plugged
             "oslo_concurrency": {"lock_path": str(state / "locks")},
             "oslo_messaging_notifications": NO_NOTIFICATIONS,
             "oslo_policy": {"enforce_new_defaults": True},

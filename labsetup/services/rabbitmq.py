@@ -7,6 +7,8 @@ broker: its own node name, database and logs, listening on 127.0.0.1 only, with 
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 
 from labsetup.config import PORTS, Lab, write_private
@@ -68,14 +70,7 @@ class RabbitMQ(Service):
         return [self.daemon(lab, "rabbitmq", [f"{BIN}/rabbitmq-server"], env=self.env(lab),
                             marker="rabbit")]
 
-    def ctl(self, lab: Lab, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-        import os
-        return subprocess.run([f"{BIN}/rabbitmqctl", "-n", NODE, *args], capture_output=True,
-                              text=True, env={**os.environ, **self.env(lab)}, timeout=timeout,
-                              check=False)
-
     def answers(self, lab: Lab) -> bool:
-        import socket
         try:
             with socket.create_connection(("127.0.0.1", PORTS["rabbitmq"]), timeout=1) as s:
                 s.sendall(b"AMQP\x00\x00\x09\x01")
@@ -89,7 +84,6 @@ class RabbitMQ(Service):
 
     def stop(self, lab: Lab) -> None:
         super().stop(lab)
-        import os
         subprocess.run(["epmd", "-kill"], capture_output=True, check=False,
                        env={**os.environ, **self.env(lab)})
 

@@ -8,6 +8,8 @@ import time
 
 import openstack
 import pytest
+
+import osworkshop
 from openstack import exceptions as osexc
 from openstack.connection import Connection
 
@@ -208,7 +210,7 @@ def test_swift_container_and_object(demo: Connection, name: str) -> None:
         demo.object_store.delete_container(name, ignore_missing=True)
 
 
-def test_quota_exceeded_is_a_clear_error(admin: Connection, name: str, lab) -> None:
+def test_quota_exceeded_is_a_clear_error(admin: Connection, name: str) -> None:
     project = admin.identity.create_project(name=name, domain_id="default")
     user = admin.identity.create_user(name=name, password=name + "-pw", domain_id="default",
                                       default_project_id=project.id)
@@ -216,17 +218,7 @@ def test_quota_exceeded_is_a_clear_error(admin: Connection, name: str, lab) -> N
     admin.identity.assign_project_role_to_user(project, user, member)
     admin.set_compute_quotas(project.id, instances=0)
     try:
-        conn = openstack.connect(auth_url=lab.auth_url, username=name, password=name + "-pw",
-                                 project_name=name, user_domain_name="Default",
-                                 project_domain_name="Default", region_name="RegionOne")
-        for attempt in range(5):  # a token issued in a revocation's second is refused: retry
-            try:
-                conn.authorize()
-                break
-            except Exception:
-                if attempt == 4:
-                    raise
-                time.sleep(1)
+        conn = osworkshop.connect_as(admin, name, name + "-pw", name)
         image = conn.image.find_image("lab-image", ignore_missing=False)
         flavor = conn.compute.find_flavor("m1.tiny", ignore_missing=False)
         with pytest.raises(osexc.ForbiddenException, match="Quota exceeded"):
@@ -235,6 +227,27 @@ def test_quota_exceeded_is_a_clear_error(admin: Connection, name: str, lab) -> N
     finally:
         admin.identity.delete_user(user)
         admin.identity.delete_project(project)
+
+
+def test_status_names_a_dead_service_and_up_repairs_it(admin: Connection, lab) -> None:
+    import os
+    import signal
+
+    from labsetup.lab import service
+
+    placement = service("placement").daemons(lab)[0]
+    os.kill(placement.pid(), signal.SIGKILL)  # as if it crashed
+    admin.compute.delete_flavor(admin.compute.find_flavor("m1.xlarge", ignore_missing=False))
+    status = subprocess.run([sys.executable, "-m", "labsetup", "status"], cwd=REPO,
+                            capture_output=True, text=True, check=False)
+    assert status.returncode == 1
+    assert any(line.startswith("placement") and "DOWN" in line
+               for line in status.stdout.splitlines())
+    _labsetup("up")
+    assert placement.running()
+    assert admin.compute.find_flavor("m1.xlarge", ignore_missing=False).vcpus == 8
+    assert subprocess.run([sys.executable, "-m", "labsetup", "status"], cwd=REPO,
+                          capture_output=True, check=False).returncode == 0
 
 
 @pytest.mark.slow

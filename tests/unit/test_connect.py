@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -121,3 +122,50 @@ def test_package_exports() -> None:
     assert osworkshop.connect is c.connect
     assert osworkshop.services is c.services
     assert isinstance(osworkshop.__version__, str)
+
+
+class _Auth:
+    """Stands in for a connection whose first ``fail`` logins Keystone refuses."""
+
+    def __init__(self, fail: int) -> None:
+        self.fail, self.calls = fail, 0
+
+    def authorize(self) -> str:
+        from keystoneauth1.exceptions.http import Unauthorized
+
+        self.calls += 1
+        if self.calls <= self.fail:
+            raise Unauthorized("The request you have made requires authentication.")
+        return "token"
+
+
+def _like():
+    import types
+
+    return types.SimpleNamespace(config=types.SimpleNamespace(
+        auth={"auth_url": "http://127.0.0.1:5000/v3"}, region_name="RegionOne"))
+
+
+def test_connect_as_retries_a_refused_first_login(monkeypatch) -> None:
+    c = importlib.import_module("osworkshop.connect")  # the package attribute is the function
+
+    fake = _Auth(fail=2)
+    seen = {}
+    monkeypatch.setattr(c.openstack, "connect", lambda **kw: seen.update(kw) or fake)
+    monkeypatch.setattr(c.time, "sleep", lambda s: None)
+    assert c.connect_as(_like(), "alice", "pw", "team") is fake
+    assert fake.calls == 3 and seen["username"] == "alice" and seen["project_name"] == "team"
+
+
+def test_connect_as_explains_a_wrong_password_after_the_tries(monkeypatch) -> None:
+    c = importlib.import_module("osworkshop.connect")  # the package attribute is the function
+    from osworkshop.errors import CourseError
+
+    fake = _Auth(fail=99)
+    monkeypatch.setattr(c.openstack, "connect", lambda **kw: fake)
+    monkeypatch.setattr(c.time, "sleep", lambda s: None)
+    import pytest
+
+    with pytest.raises(CourseError, match="alice"):
+        c.connect_as(_like(), "alice", "wrong", "team", attempts=3)
+    assert fake.calls == 3

@@ -80,7 +80,6 @@ def test_clouds_yaml_keeps_other_clouds(home: Path) -> None:
 
 def test_credentials_hide_passwords_unless_asked(home: Path) -> None:
     env = {"LABSETUP_HOME": str(home / "lab")}
-    lab_pw = None
     p = run_cli("credentials", env=env)
     lab_pw = json.loads((home / "lab" / "secrets.json").read_text())["demo"]
     assert p.returncode == 0 and lab_pw not in p.stdout and "lab-demo" in p.stdout
