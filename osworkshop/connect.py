@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 import openstack
-from keystoneauth1.exceptions import http as ks_http
 from openstack.connection import Connection
 
 from .errors import CourseError, explain
@@ -39,53 +37,35 @@ def connect(cloud: str | None = None, *, check: bool = True) -> Connection:
     return conn
 
 
-def connect_as(
-    like: Connection,
-    username: str,
-    password: str,
-    project: str,
-    *,
-    attempts: int = 5,
-) -> Connection:
+def connect_as(like: Connection, username: str, password: str, project: str) -> Connection:
     """Log in as another user (one an admin just made) on the same cloud as ``like``.
 
-    Every parameter is passed explicitly: ``openstack.connect(cloud=..., password=...)`` may
-    ignore an override.  A user created a moment ago has been refused once with HTTP 401
-    while the lab was busy, so a refused first login is retried for a few seconds; a wrong
-    password still fails, with the usual explanation, after those tries.
+    Only the arguments count: clouds.yaml and ``OS_*`` variables are not read.  (With
+    ``OS_CLOUD`` set, as it is in the course's JupyterLab, ``openstack.connect(username=...)``
+    would mix that cloud's user into the login and be refused.)
     """
     auth = like.config.auth
-    conn = openstack.connect(
-        auth_url=auth["auth_url"],
-        username=username,
-        password=password,
-        project_name=project,
-        user_domain_name=auth.get("user_domain_name", "Default"),
-        project_domain_name=auth.get("project_domain_name", "Default"),
-        region_name=like.config.region_name,
-    )
-    for attempt in range(attempts):
-        try:
-            conn.authorize()
-            return conn
-        except Exception as exc:
-            err = explain(exc)
-            if err is None:
-                raise
-            if attempt == attempts - 1 or not _refused(exc):
-                err.detail = f"[user `{username}`, project `{project}`] {err.detail}"
-                raise err from exc
-            time.sleep(1)
-    raise AssertionError("unreachable")
-
-
-def _refused(exc: BaseException | None) -> bool:
-    """Keystone answered 401 somewhere in this chain of exceptions."""
-    while exc is not None:
-        if isinstance(exc, ks_http.Unauthorized):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
+    try:
+        conn = openstack.connect(
+            auth_type="v3password",
+            auth_url=auth["auth_url"],
+            username=username,
+            password=password,
+            project_name=project,
+            user_domain_name=auth.get("user_domain_name", "Default"),
+            project_domain_name=auth.get("project_domain_name", "Default"),
+            region_name=like.config.region_name,
+            load_yaml_config=False,
+            load_envvars=False,
+        )
+        conn.authorize()
+    except Exception as exc:
+        err = explain(exc)
+        if err is None:
+            raise
+        err.detail = f"[user `{username}`, project `{project}`] {err.detail}"
+        raise err from exc
+    return conn
 
 
 def admin(*, check: bool = True) -> Connection:

@@ -124,17 +124,17 @@ def test_package_exports() -> None:
     assert isinstance(osworkshop.__version__, str)
 
 
-class _Auth:
-    """Stands in for a connection whose first ``fail`` logins Keystone refuses."""
 
-    def __init__(self, fail: int) -> None:
-        self.fail, self.calls = fail, 0
+class _Login:
+    """Stands in for the connection openstack.connect returns: Keystone refuses it or not."""
+
+    def __init__(self, refuse: bool) -> None:
+        self.refuse = refuse
 
     def authorize(self) -> str:
         from keystoneauth1.exceptions.http import Unauthorized
 
-        self.calls += 1
-        if self.calls <= self.fail:
+        if self.refuse:
             raise Unauthorized("The request you have made requires authentication.")
         return "token"
 
@@ -146,26 +146,23 @@ def _like():
         auth={"auth_url": "http://127.0.0.1:5000/v3"}, region_name="RegionOne"))
 
 
-def test_connect_as_retries_a_refused_first_login(monkeypatch) -> None:
+def test_connect_as_ignores_clouds_yaml_and_os_cloud(monkeypatch) -> None:
     c = importlib.import_module("osworkshop.connect")  # the package attribute is the function
+    seen: dict = {}
+    monkeypatch.setenv("OS_CLOUD", "lab-demo")
+    monkeypatch.setattr(c.openstack, "connect", lambda **kw: seen.update(kw) or _Login(False))
+    c.connect_as(_like(), "alice", "pw", "team")
+    assert seen["username"] == "alice" and seen["project_name"] == "team"
+    assert seen["load_yaml_config"] is False and seen["load_envvars"] is False
+    assert "cloud" not in seen
 
-    fake = _Auth(fail=2)
-    seen = {}
-    monkeypatch.setattr(c.openstack, "connect", lambda **kw: seen.update(kw) or fake)
-    monkeypatch.setattr(c.time, "sleep", lambda s: None)
-    assert c.connect_as(_like(), "alice", "pw", "team") is fake
-    assert fake.calls == 3 and seen["username"] == "alice" and seen["project_name"] == "team"
 
-
-def test_connect_as_explains_a_wrong_password_after_the_tries(monkeypatch) -> None:
-    c = importlib.import_module("osworkshop.connect")  # the package attribute is the function
-    from osworkshop.errors import CourseError
-
-    fake = _Auth(fail=99)
-    monkeypatch.setattr(c.openstack, "connect", lambda **kw: fake)
-    monkeypatch.setattr(c.time, "sleep", lambda s: None)
+def test_connect_as_explains_a_refused_login(monkeypatch) -> None:
     import pytest
 
+    from osworkshop.errors import CourseError
+
+    c = importlib.import_module("osworkshop.connect")
+    monkeypatch.setattr(c.openstack, "connect", lambda **kw: _Login(True))
     with pytest.raises(CourseError, match="alice"):
-        c.connect_as(_like(), "alice", "wrong", "team", attempts=3)
-    assert fake.calls == 3
+        c.connect_as(_like(), "alice", "wrong", "team")
