@@ -125,7 +125,7 @@ def _unauthorized(exc: BaseException, msg: str) -> CourseError | None:
             f"Keystone, the identity service, did not accept your credentials ({msg}).",
             "Check the cloud name you passed to `connect()` and its entry in clouds.yaml "
             "(user name, password, project, domain). In the course lab the entries are "
-            f"written for you: run `{LAB_STATUS}` to see which file is used.",
+            "written for you: `python3 -m labsetup credentials` shows the file and its clouds.",
         )
     return None
 

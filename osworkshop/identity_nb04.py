@@ -8,10 +8,8 @@ still owns before an administrator deletes it.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
 from typing import Any
 
-from .resources import is_marked, tag_for
 from .widgets import table
 
 #: Compute quotas shown in the usage table, with a label for people used to vSphere.
@@ -98,47 +96,3 @@ def usage_rows(quota_set: Any) -> list[tuple[str, Any, Any]]:
 def usage_html(quota_set: Any) -> str:
     """The usage rows as an HTML table."""
     return table(("Resource", "Used", "Quota"), usage_rows(quota_set))
-
-
-def _delete_all(items: Iterable[Any], delete: Any) -> int:
-    count = 0
-    for item in items:
-        delete(item)
-        count += 1
-    return count
-
-
-def purge_projects(admin: Any, notebook: str | int) -> dict[str, int]:
-    """As admin, delete what the notebook's tagged projects and users still own.
-
-    ``osworkshop.cleanup`` deletes tagged users and projects, but a project's servers, its
-    default security group and its users' key pairs are not tagged and would outlive the project.
-    Run this first; it returns how many of each kind it deleted.
-    """
-    tag = tag_for(notebook)
-    projects = {p.id for p in admin.identity.projects() if is_marked(p, tag)}
-    users = [u.id for u in admin.identity.users() if is_marked(u, tag)]
-    counts = {"servers": 0, "networks": 0, "security_groups": 0, "keypairs": 0}
-    compute, network = admin.compute, admin.network
-    for project_id in projects:
-        servers = list(compute.servers(all_projects=True, project_id=project_id))
-        counts["servers"] += _delete_all(
-            servers, lambda s: compute.delete_server(s, ignore_missing=True)
-        )
-        for server in servers:
-            compute.wait_for_delete(server, wait=120)
-    # Neutron lists every project's resources to an admin. Filter here, not in the query:
-    # a query for one project's security groups makes neutron create its default group again.
-    networks = [n for n in network.networks() if n.project_id in projects]
-    counts["networks"] += _delete_all(
-        networks, lambda n: network.delete_network(n, ignore_missing=True)
-    )
-    groups = [g for g in network.security_groups() if g.project_id in projects]
-    counts["security_groups"] += _delete_all(
-        groups, lambda g: network.delete_security_group(g, ignore_missing=True)
-    )
-    for user_id in users:
-        for keypair in list(compute.keypairs(user_id=user_id)):
-            compute.delete_keypair(keypair.name, user_id=user_id, ignore_missing=True)
-            counts["keypairs"] += 1
-    return counts

@@ -2,11 +2,15 @@
 
 A resource belongs to a notebook when its tags contain the notebook's tag (``osworkshop-nb05``),
 its metadata or properties hold ``osworkshop=<tag>``, its description contains the tag, or its
-name starts with ``<tag>-``. Cleaning is idempotent and skips services the cloud does not offer.
+name starts with ``<tag>-``.  For an admin, everything owned by the notebook's own projects
+belongs to it too (servers, volumes, networks, the default security group, and the key pairs
+of its users), so deleting a project leaves nothing behind.  Cleaning is idempotent and skips
+services the cloud does not offer.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Callable, Iterable
@@ -111,8 +115,24 @@ class _Cleaner:
         self.failed: dict[str, str] = {}
 
     # ---- finding
+    @functools.cached_property
+    def projects(self) -> set[str]:
+        """IDs of the notebook's own projects (only an admin can list them)."""
+        try:
+            return {p.id for p in self.conn.identity.projects() if is_marked(p, self.tag)}
+        except _SKIP:
+            return set()
+
+    def owned(self, item: Any) -> bool:
+        owner = _get(item, "project_id") or _get(item, "owner_id") or _get(item, "owner")
+        return owner is not None and owner in self.projects
+
     def marked(self, items: Iterable[Any]) -> list[Any]:
-        return [item for item in items if is_marked(item, self.tag)]
+        return [item for item in items if is_marked(item, self.tag) or self.owned(item)]
+
+    def everyone(self) -> dict[str, bool]:
+        """List arguments that include other projects, when the notebook made some."""
+        return {"all_projects": True} if self.projects else {}
 
     def find(self, kind: str) -> list[Any]:
         finder: Callable[[], list[Any]] = getattr(self, f"find_{kind}")
@@ -124,7 +144,7 @@ class _Cleaner:
             return []
 
     def find_servers(self) -> list[Any]:
-        return self.marked(self.conn.compute.servers())
+        return self.marked(self.conn.compute.servers(**self.everyone()))
 
     def find_floating_ips(self) -> list[Any]:
         server_ids = {s.id for s in self.find("servers")}
@@ -137,18 +157,23 @@ class _Cleaner:
         return self.marked(self.conn.compute.server_groups())
 
     def find_keypairs(self) -> list[Any]:
-        return self.marked(self.conn.compute.keypairs())
+        found = self.marked(self.conn.compute.keypairs())
+        for user in self.find("users"):  # key pairs belong to users, not projects
+            for keypair in self.conn.compute.keypairs(user_id=user.id):
+                keypair.user_id = user.id
+                found.append(keypair)
+        return found
 
     def find_volume_snapshots(self) -> list[Any]:
         volumes = {v.id for v in self.find("volumes")}
         return [
             s
-            for s in self.conn.block_storage.snapshots(details=True)
+            for s in self.conn.block_storage.snapshots(details=True, **self.everyone())
             if s.volume_id in volumes or is_marked(s, self.tag)
         ]
 
     def find_volumes(self) -> list[Any]:
-        return self.marked(self.conn.block_storage.volumes(details=True))
+        return self.marked(self.conn.block_storage.volumes(details=True, **self.everyone()))
 
     def find_routers(self) -> list[Any]:
         return self.marked(self.conn.network.routers())
@@ -163,7 +188,10 @@ class _Cleaner:
         return self.marked(self.conn.network.networks())
 
     def find_security_groups(self) -> list[Any]:
-        return [g for g in self.marked(self.conn.network.security_groups()) if g.name != "default"]
+        # Neutron lists every project's groups to an admin; filter here: a query for one
+        # project's groups would make Neutron create its default group again.
+        return [g for g in self.marked(self.conn.network.security_groups())
+                if g.name != "default" or self.owned(g)]
 
     def find_images(self) -> list[Any]:
         return self.marked(self.conn.image.images())
@@ -181,10 +209,10 @@ class _Cleaner:
         return self.marked(self.conn.compute.flavors())
 
     def find_users(self) -> list[Any]:
-        return self.marked(self.conn.identity.users())
+        return [u for u in self.conn.identity.users() if is_marked(u, self.tag)]
 
     def find_projects(self) -> list[Any]:
-        return self.marked(self.conn.identity.projects())
+        return [p for p in self.conn.identity.projects() if is_marked(p, self.tag)]
 
     # ---- deleting
     def run(self) -> dict[str, int]:
@@ -223,7 +251,9 @@ class _Cleaner:
 
     def delete_keypairs(self, items: list[Any]) -> None:
         for keypair in items:
-            self.conn.compute.delete_keypair(keypair, ignore_missing=True)
+            user = getattr(keypair, "user_id", None)
+            extra = {"user_id": user} if user else {}
+            self.conn.compute.delete_keypair(keypair, ignore_missing=True, **extra)
 
     def delete_volume_snapshots(self, items: list[Any]) -> None:
         for snapshot in items:

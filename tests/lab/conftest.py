@@ -29,9 +29,62 @@ def demo() -> Connection:
     return openstack.connect(cloud="lab-demo")
 
 
+PREFIX = "t-"  # every lab test names what it makes t-<8 hex digits>
+
+
 @pytest.fixture
 def name() -> str:
-    return f"t-{uuid.uuid4().hex[:8]}"
+    return f"{PREFIX}{uuid.uuid4().hex[:8]}"
+
+
+def sweep(admin: Connection) -> list[str]:
+    """Delete whatever lab tests left behind (a test that failed while the lab was down
+    cannot clean up after itself); return what was found."""
+    mine = lambda r: str(r.name or "").startswith(PREFIX)  # noqa: E731
+    found: list[str] = []
+    for srv in [s for s in admin.compute.servers(all_projects=True) if mine(s)]:
+        found.append(f"server {srv.name}")
+        admin.compute.delete_server(srv)
+        admin.compute.wait_for_delete(srv, wait=120)
+    storage = admin.block_storage
+    for snap in [s for s in storage.snapshots(all_projects=True) if mine(s)]:
+        found.append(f"snapshot {snap.name}")
+        storage.delete_snapshot(snap)
+        storage.wait_for_delete(snap, wait=60)
+    for vol in [v for v in storage.volumes(all_projects=True) if mine(v)]:
+        found.append(f"volume {vol.name}")
+        if vol.status == "in-use":  # its server is gone: Cinder still thinks it is attached
+            storage.reset_volume_status(vol, status="available", attach_status="detached",
+                                        migration_status=None)
+        storage.delete_volume(vol, force=True)
+        storage.wait_for_delete(vol, wait=60)
+    for kind, items, delete in (
+        ("image", admin.image.images(), admin.image.delete_image),
+        ("port", admin.network.ports(), admin.network.delete_port),
+        ("flavor", admin.compute.flavors(), admin.compute.delete_flavor),
+        ("user", admin.identity.users(), admin.identity.delete_user),
+        ("project", admin.identity.projects(), admin.identity.delete_project),
+    ):
+        for item in [i for i in items if mine(i)]:
+            found.append(f"{kind} {item.name}")
+            delete(item)
+    demo = openstack.connect(cloud="lab-demo")
+    for container in [c for c in demo.object_store.containers() if mine(c)]:
+        found.append(f"container {container.name}")
+        for obj in list(demo.object_store.objects(container)):
+            demo.object_store.delete_object(obj, container=container)
+        demo.object_store.delete_container(container)
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _swept(admin: Connection) -> Iterator[None]:
+    before = sweep(admin)
+    if before:
+        print(f"\nremoved what earlier lab test runs left: {before}")
+    yield
+    after = sweep(openstack.connect(cloud="lab-admin"))  # the lab may have restarted
+    assert not after, f"lab tests left resources behind: {after}"
 
 
 @pytest.fixture

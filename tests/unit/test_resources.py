@@ -13,6 +13,12 @@ from openstack import exceptions as sdk_exc
 from osworkshop.resources import cleanup, is_marked, leftovers, tag_for, tags
 
 _ids = itertools.count(1)
+MY_PROJECT = "p-mine"
+
+
+def _mine(item: Any) -> bool:
+    """Nova and Cinder list only the caller's project unless asked for all of them."""
+    return getattr(item, "project_id", MY_PROJECT) == MY_PROJECT
 
 
 def res(**fields: Any) -> SimpleNamespace:
@@ -42,8 +48,8 @@ class Compute:
     def __init__(self, s: Store) -> None:
         self.s = s
 
-    def servers(self) -> list[Any]:
-        return list(self.s.of("servers"))
+    def servers(self, all_projects: bool = False) -> list[Any]:
+        return [s for s in self.s.of("servers") if all_projects or _mine(s)]
 
     def delete_server(self, server: Any, ignore_missing: bool = True) -> None:
         self.s.remove("servers", server)
@@ -69,11 +75,16 @@ class Compute:
     def delete_server_group(self, group: Any, ignore_missing: bool = True) -> None:
         self.s.remove("server_groups", group)
 
-    def keypairs(self) -> list[Any]:
-        return list(self.s.of("keypairs"))
+    def keypairs(self, user_id: str | None = None) -> list[Any]:
+        return [k for k in self.s.of("keypairs") if getattr(k, "owner", None) == user_id]
 
-    def delete_keypair(self, keypair: Any, ignore_missing: bool = True) -> None:
-        self.s.remove("keypairs", keypair)
+    def delete_keypair(
+        self, keypair: Any, ignore_missing: bool = True, user_id: str | None = None
+    ) -> None:
+        self.s.items["keypairs"] = [
+            k for k in self.s.of("keypairs")
+            if not (k.name == keypair.name and getattr(k, "owner", None) == user_id)
+        ]
 
     def flavors(self) -> list[Any]:
         return list(self.s.of("flavors"))
@@ -141,11 +152,11 @@ class BlockStorage:
     def __init__(self, s: Store) -> None:
         self.s = s
 
-    def volumes(self, details: bool = True) -> list[Any]:
-        return list(self.s.of("volumes"))
+    def volumes(self, details: bool = True, all_projects: bool = False) -> list[Any]:
+        return [v for v in self.s.of("volumes") if all_projects or _mine(v)]
 
-    def snapshots(self, details: bool = True) -> list[Any]:
-        return list(self.s.of("snapshots"))
+    def snapshots(self, details: bool = True, all_projects: bool = False) -> list[Any]:
+        return [s for s in self.s.of("snapshots") if all_projects or _mine(s)]
 
     def delete_snapshot(self, x: Any, ignore_missing: bool = True) -> None:
         self.s.remove("snapshots", x)
@@ -415,3 +426,35 @@ def test_failures_warn_and_do_not_stop_cleanup() -> None:
         counts = cleanup(cloud, "05")
     assert counts["volumes"] == 0 and counts["networks"] == 1
     assert leftovers(cloud, "05") == {"volumes": ["stuck"]}
+
+
+def test_admin_cleanup_empties_the_notebooks_own_projects() -> None:
+    cloud = FakeCloud()
+    team = cloud.add("projects", name=f"{TAG}-team", description=TAG)
+    alice = cloud.add("users", name=f"{TAG}-alice", description=TAG)
+    cloud.add("keypairs", name="alices-key", owner=alice.id)
+    cloud.add("keypairs", name="someone-elses-key", owner="u-other")
+    cloud.add("servers", name="untagged-vm", project_id=team.id)
+    cloud.add("volumes", name="untagged-disk", project_id=team.id, attachments=[],
+              status="available")
+    cloud.add("networks", name="alice-net", project_id=team.id)
+    cloud.add("security_groups", name="default", project_id=team.id)
+    cloud.add("security_groups", name="default", project_id="p-other")
+    cloud.add("servers", name="other-vm", project_id="p-other")
+
+    counts = cleanup(cloud, "05")
+
+    assert counts["servers"] == 1 and counts["volumes"] == 1 and counts["keypairs"] == 1
+    assert cloud.names("servers") == ["other-vm"]
+    assert cloud.names("keypairs") == ["someone-elses-key"]
+    assert [g.project_id for g in cloud.store.of("security_groups")] == ["p-other"]
+    assert cloud.names("networks") == [] and cloud.names("projects") == []
+    assert leftovers(cloud, "05") == {}
+
+
+def test_a_members_cleanup_touches_only_tagged_things() -> None:
+    cloud = FakeCloud(admin=False)
+    cloud.add("servers", name="untagged-vm", project_id=MY_PROJECT)
+    cloud.add("servers", name=f"{TAG}-web", project_id=MY_PROJECT)
+    cleanup(cloud, "05")
+    assert cloud.names("servers") == ["untagged-vm"]
