@@ -46,6 +46,46 @@ def _ks(s: Session, path: str) -> str:
     return f"{s.auth_url}{path}"
 
 
+class Identity:
+    """Keystone's projects, users, roles and assignments, read once; adds only what is
+    missing (so a repeated `up` makes a handful of calls, not dozens)."""
+
+    def __init__(self, s: Session) -> None:
+        self.s = s
+        self.projects = {p["name"]: p["id"] for p in s("GET", _ks(s, "/projects"))["projects"]}
+        self.users = {u["name"]: u["id"] for u in s("GET", _ks(s, "/users"))["users"]}
+        self.roles = {r["name"]: r["id"] for r in s("GET", _ks(s, "/roles"))["roles"]}
+        self.assignments = {
+            (a["user"]["id"], a["scope"]["project"]["id"], a["role"]["id"])
+            for a in s("GET", _ks(s, "/role_assignments"))["role_assignments"]
+            if "user" in a and "project" in a.get("scope", {})}
+
+    def project(self, name: str, description: str) -> str:
+        if name not in self.projects:
+            body = {"project": {"name": name, "domain_id": "default",
+                                "description": description}}
+            self.projects[name] = self.s("POST", _ks(self.s, "/projects"), body)["project"]["id"]
+        return str(self.projects[name])
+
+    def user(self, name: str, password: str, project_id: str, description: str) -> str:
+        # An existing user is kept as it is: a password change would revoke its tokens.
+        if name not in self.users:
+            body = {"user": {"name": name, "password": password, "domain_id": "default",
+                             "default_project_id": project_id, "description": description}}
+            self.users[name] = self.s("POST", _ks(self.s, "/users"), body)["user"]["id"]
+        return str(self.users[name])
+
+    def grant(self, project_id: str, user_id: str, role: str) -> None:
+        if role not in self.roles:
+            self.roles[role] = self.s("POST", _ks(self.s, "/roles"),
+                                      {"role": {"name": role}})["role"]["id"]
+        key = (user_id, project_id, self.roles[role])
+        if key not in self.assignments:
+            self.s("PUT", _ks(self.s, f"/projects/{project_id}/users/{user_id}/roles/"
+                                      f"{self.roles[role]}"))
+            self.assignments.add(key)
+
+
 def ensure_project(s: Session, name: str, description: str) -> str:
     found = s("GET", _ks(s, f"/projects?name={name}"))["projects"]
     if found:
@@ -54,36 +94,17 @@ def ensure_project(s: Session, name: str, description: str) -> str:
     return str(s("POST", _ks(s, "/projects"), body)["project"]["id"])
 
 
-def ensure_user(s: Session, name: str, password: str, project_id: str, description: str) -> str:
-    found = s("GET", _ks(s, f"/users?name={name}"))["users"]
-    body = {"user": {"name": name, "password": password, "domain_id": "default",
-                     "default_project_id": project_id, "description": description}}
-    if found:  # keep it as it is: a password change would revoke the user's tokens
-        return str(found[0]["id"])
-    return str(s("POST", _ks(s, "/users"), body)["user"]["id"])
-
-
-def role_id(s: Session, name: str) -> str:
-    roles = s("GET", _ks(s, f"/roles?name={name}"))["roles"]
-    if roles:
-        return str(roles[0]["id"])
-    return str(s("POST", _ks(s, "/roles"), {"role": {"name": name}})["role"]["id"])
-
-
-def grant(s: Session, project_id: str, user_id: str, role: str) -> None:
-    s("PUT", _ks(s, f"/projects/{project_id}/users/{user_id}/roles/{role_id(s, role)}"))
-
-
 def register_identity(lab: Lab) -> None:
     s = admin(lab)
-    service_pid = ensure_project(s, "service", "The services' own users live here.")
-    demo_pid = ensure_project(s, "demo", "The learner's project in the course lab.")
-    demo_uid = ensure_user(s, "demo", lab.secrets["demo"], demo_pid, "A learner (role: member).")
-    grant(s, demo_pid, demo_uid, "member")
+    ids = Identity(s)
+    service_pid = ids.project("service", "The services' own users live here.")
+    demo_pid = ids.project("demo", "The learner's project in the course lab.")
+    ids.grant(demo_pid, ids.user("demo", lab.secrets["demo"], demo_pid,
+                                 "A learner (role: member)."), "member")
     for user in SERVICE_USERS:
-        uid = ensure_user(s, user, lab.secrets[user], service_pid, f"The {user} service.")
-        grant(s, service_pid, uid, "admin")
-        grant(s, service_pid, uid, "service")
+        uid = ids.user(user, lab.secrets[user], service_pid, f"The {user} service.")
+        ids.grant(service_pid, uid, "admin")
+        ids.grant(service_pid, uid, "service")
     services = s("GET", _ks(s, "/services"))["services"]
     endpoints = s("GET", _ks(s, "/endpoints"))["endpoints"]
     for name, stype, port, path in CATALOG:

@@ -9,13 +9,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from labsetup import bootstrap, install
 from labsetup.clouds import write_clouds_yaml
 from labsetup.config import PORTS, Lab
 from labsetup.proc import Daemon, LabError, port_in_use, wait_for, who_listens
-from labsetup.services.base import Check, Service
+from labsetup.services.base import Check, Service, identity_ready
 from labsetup.services.cinder import Cinder
 from labsetup.services.glance import Glance
 from labsetup.services.jupyter import JupyterLab
@@ -155,7 +156,7 @@ def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
     problems = preflight(lab, services)
     if problems:
         raise LabError("the lab cannot start:\n" + "\n".join(f"  - {p}" for p in problems))
-    p = Progress(10 + int(jupyter), out)
+    p = Progress(9 + int(jupyter), out)
     with p.step("Debian packages (MariaDB, RabbitMQ, build tools)"):
         install.install_apt(apt_packages(), lab.paths.log / "install.log")
     with p.step("OpenStack 2026.2 services and lab plugins (PyPI)"):
@@ -172,27 +173,34 @@ def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
     with p.step("Configuration and database schemas of the seven services"):
         for s in OPENSTACK:
             s.configure(lab)
-    with p.step("API services (Keystone, Placement, Glance, Nova, Neutron, Cinder, Swift)"):
+    compute_started = ""
+    with p.step("API services; Nova, Cinder and Swift workers importing"):
+        if not all(d.running() for s in (Nova(), Cinder()) for d in s.daemons(lab)):
+            compute_started = utcnow()
         for s in OPENSTACK:
-            s.daemons(lab)[0].start()
+            s.start_api(lab)
+        # Each launcher imports its project now and forks its workers once Keystone,
+        # Placement and the services' users are there (see fork_group).
+        launchers = [x for s in OPENSTACK if (x := s.start_workers(lab)) is not None]
         Keystone().wait(lab)
     with p.step("Identity and service catalog"):
         bootstrap.register_identity(lab)  # creates what is missing, so `up` also repairs
+        identity_ready(lab).touch()
         write_clouds_yaml(lab)
+    with p.step("Message queue; Nova conductor, scheduler, two computes; Cinder, Swift"):
         RabbitMQ().wait(lab)
-    compute_started = ""
-    with p.step("Nova conductor, scheduler, two computes; Cinder scheduler and volume"):
-        workers = [d for s in OPENSTACK for d in s.daemons(lab)[1:]]
-        if any(not d.running() for d in workers if "compute" in d.name or "cinder" in d.name):
-            compute_started = utcnow()
-        for d in workers:
-            d.start()
+        for launcher in launchers:  # each exits once it has forked its workers
+            if launcher.wait(timeout=300) != 0:
+                raise LabError(f"a service launcher failed (exit {launcher.returncode}): "
+                               f"see {lab.paths.log}/*-launcher.log")
         for s in OPENSTACK:
             s.wait(lab)
-    with p.step("Waiting for both compute hosts and the volume service to report"):
+    # The content needs only the APIs: create what is missing while the hosts start.
+    with p.step("Flavors, image, networks, volume type; compute hosts reporting"), \
+            ThreadPoolExecutor(1) as pool:
+        content = pool.submit(bootstrap.create_content, lab)
         wait_workers(lab, since=compute_started)
-    with p.step("Flavors, image, networks and volume type"):
-        bootstrap.create_content(lab)  # creates what is missing
+        content.result()
     if jupyter:
         with p.step("JupyterLab"):
             JUPYTER.start(lab)

@@ -7,14 +7,18 @@ Ceph, LVM or a storage array.  Volume type ``lab-file`` maps to that backend.
 
 from __future__ import annotations
 
+import subprocess
+
 from labsetup.config import Lab
 from labsetup.proc import Daemon
 from labsetup.services.base import (
     NO_NOTIFICATIONS,
+    RABBIT,
     Service,
     authtoken,
     common_default,
     copy_shipped,
+    fork_group,
     keystone_auth,
     privsep,
     uwsgi_api,
@@ -54,6 +58,7 @@ class Cinder(Service):
                     "lab_volumes_dir": str(state / "volumes")},
             "oslo_concurrency": {"lock_path": str(state / "locks")},
             "oslo_messaging_notifications": NO_NOTIFICATIONS,
+            "oslo_messaging_rabbit": RABBIT,
             "oslo_policy": {"enforce_new_defaults": True},
             # qemu-img (image to volume, volume to image) runs through these contexts
             **privsep(lab, self.conf(lab), "cinder_sys_admin", "privsep_osbrick"),
@@ -71,8 +76,10 @@ class Cinder(Service):
                         env={}, pyargv=f"--config-file {conf} --log-file {logs / 'cinder-api.log'}")
         ds = [api]
         for binary in ("cinder-scheduler", "cinder-volume"):
-            ds.append(self.daemon(lab, binary, [
-                str(lab.paths.bin("python")), "-m", "lab_plugins.launch",
-                f"cinder.cmd.{binary.split('-')[1]}", binary, "--config-file", conf,
-                "--log-file", str(logs / f"{binary}.log")], marker=binary))
+            ds.append(self.launched(lab, binary, f"cinder.cmd.{binary.split('-')[1]}", binary,
+                                    ["--config-file", conf, "--log-file",
+                                     str(logs / f"{binary}.log")], marker=binary))
         return ds
+
+    def start_workers(self, lab: Lab) -> subprocess.Popen[bytes] | None:
+        return fork_group(lab, "cinder", self.daemons(lab)[1:])

@@ -12,6 +12,7 @@ from labsetup.config import Lab
 from labsetup.proc import Daemon
 from labsetup.services.base import (
     NO_NOTIFICATIONS,
+    RABBIT,
     Service,
     authtoken,
     common_default,
@@ -44,6 +45,7 @@ class Neutron(Service):
             "nova": keystone_auth(lab, "neutron"),  # to tell Nova a port is plugged
             "oslo_concurrency": {"lock_path": str(state / "locks")},
             "oslo_messaging_notifications": NO_NOTIFICATIONS,
+            "oslo_messaging_rabbit": RABBIT,
             "oslo_policy": {"enforce_new_defaults": True},
         })
         write_ini(etc / "plugins/ml2/ml2_conf.ini", {

@@ -9,14 +9,18 @@ lab's virt driver plugin (``lab_plugins.nova_lab``), named as such to learners.
 
 from __future__ import annotations
 
+import subprocess
+
 from labsetup.config import Lab
 from labsetup.proc import Daemon
 from labsetup.services.base import (
     NO_NOTIFICATIONS,
+    RABBIT,
     Service,
     authtoken,
     common_default,
     copy_shipped,
+    fork_group,
     keystone_auth,
     uwsgi_api,
     write_ini,
@@ -70,7 +74,7 @@ class Nova(Service):
             "oslo_concurrency": {"lock_path": str(state / "locks")},
             "oslo_messaging_notifications": NO_NOTIFICATIONS,
             "notifications": {"notification_format": "unversioned"},
-            "oslo_messaging_rabbit": {"heartbeat_timeout_threshold": 0},
+            "oslo_messaging_rabbit": RABBIT,
             "lab": {"live_migration_seconds": 1.0},
         })
         for host in COMPUTE_HOSTS:
@@ -101,12 +105,15 @@ class Nova(Service):
         ds = [api]
         for binary in ("nova-conductor", "nova-scheduler"):
             # in one process each (see lab_plugins.launch): the lab restarts what dies
-            ds.append(self.daemon(lab, binary, [
-                str(lab.paths.bin("python")), "-m", "lab_plugins.launch",
-                f"nova.cmd.{binary.split('-')[1]}", binary, "--config-file", conf,
-                "--log-file", str(logs / f"{binary}.log")], marker=binary))
+            ds.append(self.launched(lab, binary, f"nova.cmd.{binary.split('-')[1]}", binary,
+                                    ["--config-file", conf, "--log-file",
+                                     str(logs / f"{binary}.log")], marker=binary))
         for host in COMPUTE_HOSTS:
-            ds.append(self.daemon(lab, f"nova-compute-{host}", [
-                str(lab.paths.bin("nova-compute")), "--config-file", conf,
-                "--config-file", self.compute_conf(lab, host)], marker=f"{host}.conf"))
+            ds.append(self.launched(lab, f"nova-compute-{host}", "nova.cmd.compute",
+                                    "nova-compute", ["--config-file", conf, "--config-file",
+                                                     self.compute_conf(lab, host)],
+                                    marker=f"{host}.conf"))
         return ds
+
+    def start_workers(self, lab: Lab) -> subprocess.Popen[bytes] | None:
+        return fork_group(lab, "nova", self.daemons(lab)[1:])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from labsetup.config import PORTS, Lab
 from labsetup.proc import Daemon, LabError
-from labsetup.services.base import Service, authtoken, write_ini
+from labsetup.services.base import Service, authtoken, fork_group, write_ini
 
 RINGS = (("account", "swift-account"), ("container", "swift-container"),
          ("object", "swift-object"))
@@ -92,11 +92,15 @@ class Swift(Service):
 
     def daemons(self, lab: Lab) -> list[Daemon]:
         etc = lab.etc("swift")
-        ds = [self.daemon(lab, "swift-proxy", [str(lab.paths.bin("swift-proxy-server")),
-                                               str(etc / "proxy-server.conf"), "-v"],
-                          marker="proxy-server.conf")]
-        for ring, _ in RINGS:
-            ds.append(self.daemon(lab, f"swift-{ring}", [
-                str(lab.paths.bin(f"swift-{ring}-server")), str(etc / f"{ring}-server.conf"), "-v"],
-                marker=f"{ring}-server.conf"))
-        return ds
+        modules = {"proxy": "swift.proxy.server", "account": "swift.account.server",
+                   "container": "swift.container.server", "object": "swift.obj.server"}
+        return [self.launched(lab, f"swift-{kind}", module, f"swift-{kind}-server",
+                              [str(etc / f"{kind}-server.conf"), "-v"],
+                              marker=f"{kind}-server.conf")
+                for kind, module in modules.items()]
+
+    def start_api(self, lab: Lab) -> None:
+        return None  # the proxy starts with the other three, from one import of Swift
+
+    def start_workers(self, lab: Lab) -> subprocess.Popen[bytes] | None:
+        return fork_group(lab, "swift", self.daemons(lab))

@@ -40,7 +40,9 @@ def name() -> str:
 def sweep(admin: Connection) -> list[str]:
     """Delete whatever lab tests left behind (a test that failed while the lab was down
     cannot clean up after itself); return what was found."""
-    mine = lambda r: str(r.name or "").startswith(PREFIX)  # noqa: E731
+    def mine(resource: object) -> bool:
+        return str(getattr(resource, "name", "") or "").startswith(PREFIX)
+
     found: list[str] = []
     for srv in [s for s in admin.compute.servers(all_projects=True) if mine(s)]:
         found.append(f"server {srv.name}")

@@ -8,11 +8,10 @@ import time
 
 import openstack
 import pytest
-
-import osworkshop
 from openstack import exceptions as osexc
 from openstack.connection import Connection
 
+import osworkshop
 from labsetup.config import REPO
 from labsetup.services.nova import COMPUTE_HOSTS
 
