@@ -49,7 +49,7 @@ def diagnose(lab: Lab) -> list[Finding]:
         out.append(Finding(False, conflict))
     for svc in L.ALL:
         for d in svc.daemons(lab):
-            if d.pidfile.exists() and not d.running():
+            if d.died():
                 out.append(Finding(False, f"{d.name} has died. Last lines of {d.logfile}:\n"
                                    + indent(d.tail(8)), "`python3 -m labsetup up` restarts it"))
     path = clouds_yaml_path()

@@ -52,15 +52,19 @@ class Daemon:
         return self.log_dir / f"{self.name}.log"
 
     def pid(self) -> int | None:
-        """The PID of the running daemon, or None (stale PID files are removed)."""
+        """The PID of the running daemon, or None.  A stale PID file is left in place: it is
+        the evidence that the daemon died (see ``died``); ``start`` and ``stop`` replace it."""
         try:
             pid = int(self.pidfile.read_text().strip())
         except (FileNotFoundError, ValueError):
             return None
         if not pid_alive(pid) or not self._cmdline_matches(pid):
-            self.pidfile.unlink(missing_ok=True)
             return None
         return pid
+
+    def died(self) -> bool:
+        """Started by the lab and no longer running (nobody stopped it)."""
+        return self.pidfile.exists() and self.pid() is None
 
     def _cmdline_matches(self, pid: int) -> bool:
         try:
@@ -100,6 +104,7 @@ class Daemon:
     def stop(self, timeout: float = 30.0) -> None:
         pid = self.pid()
         if pid is None:
+            self.pidfile.unlink(missing_ok=True)  # stopped on purpose: it did not die
             return
         stop_pid(pid, timeout)
         self.pidfile.unlink(missing_ok=True)

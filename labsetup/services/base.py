@@ -80,7 +80,8 @@ class Service:
 
     def check(self, lab: Lab) -> list[Check]:
         checks = [Check(self.name, f"process {d.name}", d.running(),
-                        f"pid {d.pid()}" if d.running() else f"not running (log: {d.logfile})")
+                        f"pid {d.pid()}" if d.running() else
+                        f"{'died' if d.died() else 'not running'} (log: {d.logfile})")
                   for d in self.daemons(lab)]
         if self.api_port:
             url = lab.url(self.api_port, self.api_path)

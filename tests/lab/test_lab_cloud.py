@@ -80,6 +80,19 @@ def test_boot_with_a_port_is_active_with_an_ip(demo: Connection, name: str) -> N
         demo.network.delete_port(port, ignore_missing=True)
 
 
+def test_floating_ip_from_the_external_network(demo: Connection, server) -> None:
+    public = demo.network.find_network("public", ignore_missing=False)
+    port = next(demo.network.ports(device_id=server.id))
+    fip = demo.network.create_ip(floating_network_id=public.id, port_id=port.id)
+    try:
+        assert fip.floating_ip_address.startswith("203.0.113.")  # documentation range
+        assert fip.fixed_ip_address == port.fixed_ips[0]["ip_address"]
+        addresses = demo.compute.get_server(server.id).addresses["demo-net"]
+        assert {"floating", "fixed"} <= {a["OS-EXT-IPS:type"] for a in addresses}
+    finally:
+        demo.network.delete_ip(fip)
+
+
 def _host(admin: Connection, server_id: str) -> str:
     return str(admin.compute.get_server(server_id).compute_host)
 
@@ -240,7 +253,7 @@ def test_status_names_a_dead_service_and_up_repairs_it(admin: Connection, lab) -
     status = subprocess.run([sys.executable, "-m", "labsetup", "status"], cwd=REPO,
                             capture_output=True, text=True, check=False)
     assert status.returncode == 1
-    assert any(line.startswith("placement") and "DOWN" in line
+    assert any(line.startswith("placement") and "DOWN" in line and "died" in line
                for line in status.stdout.splitlines())
     _labsetup("up")
     assert placement.running()

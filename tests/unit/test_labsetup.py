@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -99,8 +100,12 @@ def test_daemon_start_stop_and_stale_pid_files(tmp_path: Path) -> None:
     assert d.running() and d.start() == pid  # a second start is a no-op
     d.stop(timeout=5)
     assert not d.running() and not d.pidfile.exists()
+    assert not d.died()  # stopped on purpose
     d.pidfile.write_text(str(os.getpid()))  # a PID that runs something else
-    assert d.pid() is None and not d.pidfile.exists()
+    assert d.pid() is None and d.died()
+    pid = d.start()  # a new start replaces the stale PID file
+    assert d.pid() == pid and not d.died()
+    d.stop(timeout=5)
 
 
 def test_port_in_use_names_the_holder() -> None:
@@ -165,3 +170,40 @@ def test_progress_prints_each_step_with_its_time() -> None:
 def test_paths_stay_under_lab_home(home: Path) -> None:
     p = Paths(home / "lab")
     assert all(str(x).startswith(str(home)) for x in (p.venv, p.course_venv, p.etc, p.log))
+
+
+def test_preflight_explains_low_memory_and_disk(home: Path, monkeypatch) -> None:
+    lab = Lab.load()
+    monkeypatch.setattr(L, "mem_available_gib", lambda: 1.2)
+    monkeypatch.setattr(L.shutil, "disk_usage", lambda p: SimpleNamespace(free=1 * 1024 ** 3))
+    problems = L.preflight(lab, L.ALL)
+    assert any("1.2 GiB of memory is free" in p and "Close other programs" in p
+               for p in problems)
+    assert any("1.0 GiB of disk is free" in p and "LABSETUP_HOME" in p for p in problems)
+
+
+def test_doctor_names_missing_packages_and_a_dead_service(home: Path, monkeypatch) -> None:
+    from labsetup import doctor, install
+
+    lab = Lab.load()
+    monkeypatch.setattr(install, "missing_apt", lambda pkgs: ["rabbitmq-server"])
+    dead = L.service("placement").daemons(lab)[0]
+    dead.logfile.parent.mkdir(parents=True, exist_ok=True)
+    dead.logfile.write_text("starting\nERROR placement: database is gone\n")
+    dead.pidfile.write_text("999999")  # a PID file whose process is no more
+    found = {f.what.splitlines()[0]: f for f in doctor.diagnose(lab)}
+    missing = found["Debian packages missing: rabbitmq-server"]
+    assert not missing.ok and "as root" in missing.fix
+    died = next(f for w, f in found.items() if w.startswith("placement has died"))
+    assert "database is gone" in died.what and "labsetup up" in died.fix
+
+
+def test_up_stops_before_starting_anything_when_the_machine_is_short(home: Path, monkeypatch,
+                                                                     capsys) -> None:
+    monkeypatch.setattr(L, "mem_available_gib", lambda: 0.5)
+    started = []
+    monkeypatch.setattr(L.install, "install_apt", lambda *a: started.append("apt"))
+    assert cli.main(["up", "--no-jupyter"]) == 1
+    err = capsys.readouterr().err
+    assert "the lab cannot start" in err and "0.5 GiB of memory" in err
+    assert started == [] and "Traceback" not in err
