@@ -233,9 +233,12 @@ def test_quota_exceeded_is_a_clear_error(admin: Connection, name: str) -> None:
         conn = osworkshop.connect_as(admin, name, name + "-pw", name)
         image = conn.image.find_image("lab-image", ignore_missing=False)
         flavor = conn.compute.find_flavor("m1.tiny", ignore_missing=False)
-        with pytest.raises(osexc.ForbiddenException, match="Quota exceeded"):
+        with pytest.raises(osexc.ForbiddenException, match="Quota exceeded") as refused:
             conn.compute.create_server(name=name, image_id=image.id, flavor_id=flavor.id,
                                        networks="none")
+        explained = osworkshop.errors.explain(refused.value)  # what a learner reads
+        assert explained is not None and "quota" in explained.title.lower()
+        assert "instances" in explained.detail.lower() + explained.what_to_do.lower()
     finally:
         admin.identity.delete_user(user)
         admin.identity.delete_project(project)
