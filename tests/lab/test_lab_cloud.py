@@ -87,8 +87,15 @@ def test_floating_ip_from_the_external_network(demo: Connection, server) -> None
     try:
         assert fip.floating_ip_address.startswith("203.0.113.")  # documentation range
         assert fip.fixed_ip_address == port.fixed_ips[0]["ip_address"]
-        addresses = demo.compute.get_server(server.id).addresses["demo-net"]
-        assert {"floating", "fixed"} <= {a["OS-EXT-IPS:type"] for a in addresses}
+        # Nova hears of it from Neutron (an event), so its view follows a moment later.
+        deadline = time.monotonic() + 60
+        while True:
+            addresses = demo.compute.get_server(server.id).addresses["demo-net"]
+            kinds = {a["OS-EXT-IPS:type"] for a in addresses}
+            if {"floating", "fixed"} <= kinds or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert {"floating", "fixed"} <= kinds
     finally:
         demo.network.delete_ip(fip)
 
