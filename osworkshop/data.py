@@ -74,6 +74,20 @@ SCHEMAS: dict[str, Schema] = {
     },
 }
 
+SCHEMAS["architecture_then_now"] = SCHEMAS["then_and_now"]  # notebook 03's own then-and-now
+SCHEMAS["releases"] = {"name": str, "released": str, "slurp": bool, "status": str, "source": str}
+SCHEMAS["architecture"] = {
+    "id": str,
+    "service_types": list,
+    "api": str,
+    "workers": list,
+    "database": bool,
+    "message_queue": bool,
+    "role": str,
+    "vsphere_analogue": str,
+    "source": str,
+}
+
 #: Fields whose value must come from a fixed list.
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
     "terms": {
@@ -97,6 +111,9 @@ KEYS: dict[str, str] = {
     "then_and_now": "id",
     "principles": "id",
     "outline": "number",
+    "architecture_then_now": "id",
+    "releases": "name",
+    "architecture": "id",
 }
 
 
@@ -163,8 +180,11 @@ def validate(name: str, records: list[Any]) -> list[str]:
 
 
 def validate_all() -> list[str]:
-    """Validate every known data file; returns a list of problems (empty when all is well)."""
+    """Validate every data file (a file with no schema is a problem too); returns the list of
+    problems (empty when all is well)."""
     problems: list[str] = []
+    present = {p.stem for p in data_dir().glob("*.yaml")}
+    problems.extend(f"{name}: no schema for this file" for name in sorted(present - set(SCHEMAS)))
     for name in sorted(SCHEMAS):
         try:
             records = load(name)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import data
 from .data import load
-
-#: Fields every record of data/releases.yaml has (release_id and nova_max_microversion are optional).
-REQUIRED = {"name": str, "released": str, "slurp": bool, "status": str, "source": str}
 
 
 def releases() -> list[dict[str, Any]]:
@@ -16,21 +14,14 @@ def releases() -> list[dict[str, Any]]:
 
 
 def validate(records: list[dict[str, Any]]) -> list[str]:
-    """Problems in release records (empty list when all is well)."""
-    problems: list[str] = []
-    seen: set[str] = set()
-    for i, record in enumerate(records):
-        where = f"releases[{record.get('name', i)}]"
-        for field, kind in REQUIRED.items():
-            value = record.get(field)
-            if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
-                problems.append(f"{where}: {field} missing or not a {kind.__name__}")
-        if record.get("name") in seen:
-            problems.append(f"{where}: duplicate name")
-        seen.add(record.get("name", ""))
+    """Problems in release records (empty list when all is well): the data schema, plus
+    microversions that must parse."""
+    problems = data.validate("releases", records)
+    for record in records:
         mv = record.get("nova_max_microversion")
         if mv is not None and parse_microversion(mv) is None:
-            problems.append(f"{where}: nova_max_microversion {mv!r} is not like '2.104'")
+            problems.append(f"releases[{record.get('name')}]: nova_max_microversion {mv!r} "
+                            "is not like '2.104'")
     return problems
 
 

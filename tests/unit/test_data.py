@@ -88,3 +88,11 @@ def test_seven_principles() -> None:
 def test_load_returns_copies() -> None:
     data.load("terms")[0]["vsphere"] = "changed"
     assert data.load("terms")[0]["vsphere"] != "changed"
+
+
+def test_every_data_file_has_a_schema(tmp_path, monkeypatch) -> None:
+    from osworkshop import data
+
+    (tmp_path / "orphan.yaml").write_text("- {source: x}\n")
+    monkeypatch.setenv("OSWORKSHOP_DATA", str(tmp_path))
+    assert "orphan: no schema for this file" in data.validate_all()
