@@ -13,6 +13,7 @@ import sys
 import time
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
 from labsetup import __version__
 from labsetup.config import REPO, Lab
@@ -131,6 +132,78 @@ def cmd_host(args: argparse.Namespace, lab: Lab) -> int:
     return 0
 
 
+def _in_course_env(lab: Lab, argv: Sequence[str]) -> None:
+    """Classroom commands use openstacksdk: run them with the course environment's Python."""
+    py = lab.paths.course_bin("python")
+    if Path(sys.prefix).resolve() == lab.paths.course_venv.resolve():
+        return
+    if not py.exists():
+        raise LabError("the course environment is not installed yet",
+                       "run `python3 -m labsetup up` first")
+    os.execv(str(py), [str(py), "-m", "labsetup", *argv])
+
+
+def cmd_classroom(args: argparse.Namespace, lab: Lab) -> int:
+    _in_course_env(lab, args.argv)
+    from osworkshop.errors import explain
+    try:
+        return _classroom(args, lab)
+    except LabError:
+        raise
+    except Exception as e:  # an OpenStack error: say it the way the course explains them
+        err = explain(e)
+        if err is None:
+            raise
+        raise LabError(f"{err.title}: {err.detail}", err.what_to_do) from e
+
+
+def _classroom(args: argparse.Namespace, lab: Lab) -> int:
+    from labsetup import classroom as C
+    action = args.action
+    if action == "create":
+        names = C.read_names(Path(args.names)) if args.names else C.numbered(args.students)
+        students, seconds = C.create(lab, names, address=args.address)
+        base = C.class_dir(lab)
+        print(f"{len(students)} student(s) ready in {seconds:.1f} s: a project class-<name>, a "
+              "user with the member role, quotas and a demo-net each.")
+        print(f"  clouds.yaml per student: {base / 'students'}/<name>/clouds.yaml (mode 0600)")
+        print(f"  printable handouts:      {base / 'handouts.html'} (one page each; passwords!)")
+        print(f"  roster:                  {base / 'roster.json'}")
+        if args.address is None and lab.host == "127.0.0.1":
+            print("The lab listens on 127.0.0.1 only, so these work on this machine. For a room, "
+                  "run `python3 -m labsetup up --bind ADDRESS`, then create again with "
+                  "--address ADDRESS (passwords are kept).")
+        return 0
+    roster = C.load_roster(lab)
+    if action == "list":
+        for s in roster:
+            print(f"{s.slug:24} {s.project:30} {s.name}")
+        print(f"{len(roster)} student(s).")
+        return 0
+    if action == "progress":
+        table = C.progress(lab, roster)
+        print(table if roster else "No students yet: `labsetup classroom create --students N`.")
+        return 0
+    if action == "reset":
+        student = C.find_student(roster, args.student)
+        counts = C.reset_student(lab, student)
+        done = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()) or "nothing"
+        print(f"{student.slug}: deleted {done}; demo-net is back. Their login is unchanged.")
+        return 0
+    if action == "teardown":
+        if not args.yes and input(f"Delete {len(roster)} student(s) and everything they made? "
+                                  "Type yes: ").strip().lower() != "yes":
+            print("Nothing deleted.")
+            return 1
+        left = C.teardown(lab, roster)
+        for kind, n in left.items():
+            print(f"  {kind:24} {n} left")
+        total = sum(left.values())
+        print(f"{total} resource(s) left." if total else "0 resources left: the room is clean.")
+        return 1 if total else 0
+    raise AssertionError(action)
+
+
 def cmd_test(args: argparse.Namespace, lab: Lab) -> int:
     from labsetup import lab as L
     L.up(lab, jupyter=True)
@@ -198,6 +271,34 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("host", metavar="HOST", help="lab-compute-1 or lab-compute-2")
     s.set_defaults(func=cmd_host)
 
+    s = sub.add_parser("classroom", help="prepare a room: a project per student, progress, "
+                       "teardown", description="Classroom tooling for live workshops. Every "
+                       "student gets a project, a member user, quotas, a clouds.yaml and a "
+                       "printable handout.")
+    cls = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+    c = cls.add_parser("create", help="add students (safe to repeat)",
+                       description="Create a project, user, role, quotas and network per student "
+                       "and write their clouds.yaml and handouts under $LABSETUP_HOME/classroom.")
+    who = c.add_mutually_exclusive_group(required=True)
+    who.add_argument("--students", type=int, metavar="N", help="student01 … studentNN")
+    who.add_argument("--names", metavar="FILE", help="a text file: one student name per line")
+    c.add_argument("--address", help="the address students use to reach this machine "
+                   "(classroom mode; default: where the lab listens)")
+    cls.add_parser("list", help="the students of this classroom",
+                   description="Print each student's user, project and name.")
+    cls.add_parser("progress", help="which exercise checks each student has passed",
+                   description="Read each student's progress records from their own project "
+                   "(written when a check passes) and print a table.")
+    c = cls.add_parser("reset", help="empty one student's project and start them afresh",
+                       description="Delete everything in the student's project and give back "
+                       "the starting network. The login stays the same.")
+    c.add_argument("student", metavar="STUDENT", help="the student's name or user")
+    c = cls.add_parser("teardown", help="delete every student and all they made (asks first)",
+                       description="Delete every student's resources, users and projects, then "
+                       "verify and print that nothing is left.")
+    c.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    s.set_defaults(func=cmd_classroom)
+
     s = sub.add_parser("test", help="bring the lab up if needed, then run the whole test suite",
                        description="Runs `labsetup up`, then pytest in the course environment: "
                        "unit tests, lab tests and every notebook. Extra arguments go to pytest.")
@@ -207,7 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     lab: Lab | None = None
     try:
         lab = Lab.load()
