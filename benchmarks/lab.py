@@ -33,23 +33,6 @@ def lab_cli(*args: str, env: dict[str, str] | None = None) -> float:
     return time.monotonic() - t0
 
 
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for p in Path("/proc").iterdir():
-        if p.name.isdigit():
-            try:
-                ppid = int((p / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(p.name))
-    out, todo = [], [pid]
-    while todo:
-        cur = todo.pop()
-        out.append(cur)
-        todo.extend(children.get(cur, []))
-    return out
-
-
 def pss_rss_kib(pid: int) -> tuple[int, int]:
     pss = rss = 0
     try:
@@ -67,29 +50,15 @@ def memory() -> dict[str, tuple[int, int, int]]:
     """service -> (PSS KiB, RSS KiB, processes), over each daemon and its children."""
     from labsetup import lab as L
     from labsetup.config import Lab
-    lab = Lab.load()
     result: dict[str, tuple[int, int, int]] = {}
-    for svc in L.ALL:
-        if svc.name == "jupyter":
+    for name, pids in L.processes(Lab.load()).items():
+        if name == "jupyter":
             continue
-        pids: set[int] = set()
-        for d in svc.daemons(lab):
-            pid = d.pid()
-            if pid:
-                pids.update(descendants(pid))
-        if svc.name == "rabbitmq":  # epmd is started by Erlang outside the process tree
-            for p in Path("/proc").iterdir():
-                if p.name.isdigit():
-                    try:
-                        if (p / "comm").read_text().strip() == "epmd":
-                            pids.add(int(p.name))
-                    except OSError:
-                        pass
         pss = rss = 0
         for pid in pids:
             a, b = pss_rss_kib(pid)
             pss, rss = pss + a, rss + b
-        result[svc.name] = (pss, rss, len(pids))
+        result[name] = (pss, rss, len(pids))
     return result
 
 

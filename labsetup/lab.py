@@ -15,7 +15,15 @@ from contextlib import contextmanager
 from labsetup import bootstrap, install
 from labsetup.clouds import write_clouds_yaml
 from labsetup.config import PORTS, Lab
-from labsetup.proc import Daemon, LabError, port_in_use, wait_for, who_listens
+from labsetup.proc import (
+    Daemon,
+    LabError,
+    descendants,
+    pids_named,
+    port_in_use,
+    wait_for,
+    who_listens,
+)
 from labsetup.services.base import Check, Service, identity_ready
 from labsetup.services.cinder import Cinder
 from labsetup.services.glance import Glance
@@ -235,6 +243,21 @@ def wait_workers(lab: Lab, since: str = "", timeout: float = 120) -> None:
 # -- down, status ------------------------------------------------------------------------------
 def all_daemons(lab: Lab) -> list[Daemon]:
     return [d for s in ALL for d in s.daemons(lab)]
+
+
+def processes(lab: Lab) -> dict[str, set[int]]:
+    """Every running process of the lab by service: each daemon and all it started."""
+    result: dict[str, set[int]] = {}
+    for svc in ALL:
+        pids: set[int] = set()
+        for d in svc.daemons(lab):
+            pid = d.pid()
+            if pid:
+                pids.update(descendants(pid))
+        if svc.name == "rabbitmq" and pids:  # Erlang starts epmd outside its process tree
+            pids |= {p for p in pids_named("epmd") if p not in pids}
+        result[svc.name] = pids
+    return result
 
 
 def stop_services(lab: Lab, services: tuple[Service, ...]) -> None:

@@ -260,3 +260,34 @@ def run(argv: Sequence[str], *, env: Mapping[str, str] | None = None, what: str 
         last = "\n".join(out.strip().splitlines()[-15:])
         raise LabError(f"{what or ' '.join(argv)} failed (exit {p.returncode}):\n{indent(last)}")
     return p.stdout
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (children, grandchildren, ...)."""
+    children: dict[int, list[int]] = {}
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                ppid = int((p / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(p.name))
+    out, todo = [], [pid]
+    while todo:
+        cur = todo.pop()
+        out.append(cur)
+        todo.extend(children.get(cur, []))
+    return out
+
+
+def pids_named(comm: str) -> set[int]:
+    """Processes whose command name is ``comm`` (for example Erlang's ``epmd``)."""
+    found = set()
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if (p / "comm").read_text().strip() == comm:
+                    found.add(int(p.name))
+            except OSError:
+                pass
+    return found

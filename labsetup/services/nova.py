@@ -86,8 +86,9 @@ class Nova(Service):
         if not self.synced(lab):
             conf = ["--config-file", self.conf(lab)]
             self.manage(lab, ["nova-manage", *conf, "api_db", "sync"], "nova API database sync")
-            self.manage(lab, ["nova-manage", *conf, "cell_v2", "map_cell0", "--database_connection",
-                              lab.db_url("nova_cell0")], "nova cell0 mapping")
+            # cell0's URL is derived from [database] (nova -> nova_cell0): passing it on the
+            # command line would put the database password in `ps` and in the log.
+            self.manage(lab, ["nova-manage", *conf, "cell_v2", "map_cell0"], "nova cell0 mapping")
             cells = self.manage(lab, ["nova-manage", *conf, "cell_v2", "list_cells"],
                                 "listing nova cells")
             if " cell1 " not in cells:

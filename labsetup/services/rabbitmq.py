@@ -41,8 +41,11 @@ class RabbitMQ(Service):
             "RABBITMQ_CONFIG_FILE": str(etc / "rabbitmq"),
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(etc / "enabled_plugins"),
             "RABBITMQ_CONF_ENV_FILE": str(etc / "rabbitmq-env.conf"),
+            # Erlang's distribution port (for rabbitmqctl) on loopback, like everything else.
             "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS":
-                "+S 1:1 +sbwt none +sbwtdcpu none +sbwtdio none +A 4",
+                "+S 1:1 +sbwt none +sbwtdcpu none +sbwtdio none +A 4 "
+                "-kernel inet_dist_use_interface {127,0,0,1}",
+            "RABBITMQ_CTL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
         }
 
     def configure(self, lab: Lab) -> None:

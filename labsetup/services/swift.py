@@ -8,10 +8,11 @@ spread three replicas or erasure-coded fragments over many disks, servers and zo
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 from labsetup.config import PORTS, Lab
-from labsetup.proc import Daemon, LabError
+from labsetup.proc import Daemon, LabError, wait_for
 from labsetup.services.base import Service, authtoken, fork_group, write_ini
 
 RINGS = (("account", "swift-account"), ("container", "swift-container"),
@@ -37,7 +38,8 @@ class Swift(Service):
         })
         common = {"swift_dir": str(etc), "devices": str(self.devices(lab)),
                   "mount_check": False, "bind_ip": lab.host, "workers": 0,
-                  "log_level": "WARNING", "log_name": "swift"}
+                  "log_level": "WARNING", "log_name": "swift",
+                  "log_address": str(self.syslog_socket(lab))}
         for ring, port in RINGS:
             write_ini(etc / f"{ring}-server.conf", {
                 "DEFAULT": {**common, "bind_port": PORTS[port], "bind_ip": "127.0.0.1"},
@@ -90,7 +92,20 @@ class Swift(Service):
                                        + (p.stdout + p.stderr)[-800:])
             self.mark_synced(lab, "rings")
 
+    def syslog_socket(self, lab: Lab) -> Path:
+        return lab.paths.run / "swift-syslog.sock"
+
+    def syslog_sink(self, lab: Lab) -> Daemon:
+        """Swift's syslog goes to this socket: without it Swift sends UDP from 0.0.0.0."""
+        script = Path(__file__).resolve().parent.parent / "syslog_sink.py"
+        return self.daemon(lab, "swift-syslog", [sys.executable, str(script),
+                                                 str(self.syslog_socket(lab))],
+                           marker="syslog_sink.py")
+
     def daemons(self, lab: Lab) -> list[Daemon]:
+        return [*self.servers(lab), self.syslog_sink(lab)]
+
+    def servers(self, lab: Lab) -> list[Daemon]:
         etc = lab.etc("swift")
         modules = {"proxy": "swift.proxy.server", "account": "swift.account.server",
                    "container": "swift.container.server", "object": "swift.obj.server"}
@@ -103,4 +118,8 @@ class Swift(Service):
         return None  # the proxy starts with the other three, from one import of Swift
 
     def start_workers(self, lab: Lab) -> subprocess.Popen[bytes] | None:
-        return fork_group(lab, "swift", self.daemons(lab))
+        sink = self.syslog_sink(lab)
+        if not sink.running():
+            sink.start()
+            wait_for("Swift's syslog socket", self.syslog_socket(lab).exists, 10, sink)
+        return fork_group(lab, "swift", self.servers(lab))
