@@ -21,9 +21,53 @@ def cloud_name(cloud: str | None = None) -> str:
     )
 
 
+def config_files() -> list[str]:
+    """The clouds.yaml files openstacksdk reads, in its order ($OS_CLIENT_CONFIG_FILE first)."""
+    from openstack.config import loader
+
+    override = os.environ.get("OS_CLIENT_CONFIG_FILE")
+    return [*([override] if override else []), *dict.fromkeys(loader.CONFIG_FILES)]
+
+
+def broken_config_file() -> CourseError | None:
+    """A CourseError for the first clouds.yaml that is not valid YAML (openstacksdk would
+    skip it with a log line and carry on with another file, or fail with "cloud not found")."""
+    import yaml
+
+    for path in config_files():
+        if not os.path.isfile(path):
+            continue
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = yaml.safe_load(fh)
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            return CourseError(
+                "Your clouds.yaml is not valid YAML",
+                f"{path}{where}: {getattr(exc, 'problem', None) or exc}.",
+                "Fix the file (indent with spaces, `key: value` pairs, quotes around "
+                "passwords with special characters), or move it away and run "
+                "`python3 -m labsetup up` to write the lab's clouds again.",
+            )
+        if data is not None and not isinstance(data, dict) or (
+            isinstance(data, dict) and not isinstance(data.get("clouds", {}), dict)
+        ):
+            return CourseError(
+                "Your clouds.yaml has the wrong shape",
+                f"{path} must hold a mapping `clouds:` with one entry per cloud.",
+                "Compare it with the example in the README, or move it away and run "
+                "`python3 -m labsetup up` to write the lab's clouds again.",
+            )
+    return None
+
+
 def connect(cloud: str | None = None, *, check: bool = True) -> Connection:
     """Open a connection to ``cloud``; with ``check`` log in once so problems show up here."""
     name = cloud_name(cloud)
+    broken = broken_config_file()
+    if broken is not None:
+        raise broken
     try:
         conn = openstack.connect(cloud=name)
         if check:

@@ -166,3 +166,23 @@ def test_connect_as_explains_a_refused_login(monkeypatch) -> None:
     monkeypatch.setattr(c.openstack, "connect", lambda **kw: _Login(True))
     with pytest.raises(CourseError, match="alice"):
         c.connect_as(_like(), "alice", "wrong", "team")
+
+
+def test_a_broken_clouds_yaml_is_named_with_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    C = importlib.import_module("osworkshop.connect")
+
+    f = tmp_path / "clouds.yaml"
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(f))
+    monkeypatch.setattr("openstack.config.loader.CONFIG_FILES", [])
+    f.write_text("clouds:\n  lab-demo:\n    auth: {auth_url: x}\n")
+    assert C.broken_config_file() is None
+    f.write_text("clouds:\n  lab-demo: [this is: not: valid\n")
+    err = C.broken_config_file()
+    assert err is not None and "not valid YAML" in err.title and "line 2" in err.detail
+    with pytest.raises(CourseError, match="not valid YAML"):
+        C.connect("lab-demo")
+    f.write_text("clouds:\n  - lab-demo\n")
+    err = C.broken_config_file()
+    assert err is not None and "wrong shape" in err.title
