@@ -26,15 +26,52 @@ EPILOG = "Every command takes --help. The lab lives in $LABSETUP_HOME " \
          "(default ~/.local/share/openstack-lab)."
 
 
+def check_bind_address(address: str) -> str:
+    """An IPv4 address this machine has (the lab's APIs will listen on it)."""
+    import ipaddress
+    import socket
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        raise LabError(f"{address!r} is not an IP address",
+                       "give the address of this machine on the room's network, "
+                       "for example --bind 192.0.2.10 (see `ip -brief address`)") from None
+    if ip.version != 4:
+        raise LabError(f"{address} is IPv6; the lab's classroom mode uses IPv4",
+                       "give this machine's IPv4 address")
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((address, 0))
+    except OSError:
+        raise LabError(f"this machine has no address {address}",
+                       "see `ip -brief address` for the addresses it has") from None
+    return str(ip)
+
+
 def cmd_up(args: argparse.Namespace, lab: Lab) -> int:
+    import dataclasses
+
     from labsetup import lab as L
     from labsetup.clouds import clouds_yaml_path
+    from labsetup.config import LOOPBACK, set_bind_address
+    wanted = LOOPBACK if args.loopback else (check_bind_address(args.bind) if args.bind else None)
+    if wanted is not None and wanted != lab.host:
+        if L.running_anything(lab):
+            print(f"Moving the lab from {lab.host} to {wanted}: stopping it first "
+                  "(everything you made is kept).")
+            L.down(lab)
+        set_bind_address(lab.paths, wanted)
+        lab = dataclasses.replace(lab, host=wanted)
     seconds = L.up(lab, jupyter=not args.no_jupyter)
     print(f"\nThe lab cloud is up ({seconds:.0f} s). Clouds `lab-admin` and `lab-demo` are in "
           f"{clouds_yaml_path()}.")
     if not args.no_jupyter:
         print(f"JupyterLab: {L.JUPYTER.url(lab)}")
     print("Try: python3 -m labsetup status")
+    if lab.host != LOOPBACK:
+        print(f"\nCLASSROOM MODE: the APIs and JupyterLab listen on {lab.host}, reachable from "
+              "that network. Give students their handouts (`labsetup classroom create "
+              f"--address {lab.host}`); afterwards run `python3 -m labsetup up --loopback`.")
     return 0
 
 
@@ -227,6 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "write clouds.yaml and start JupyterLab. Safe to repeat: a second `up` "
                        "checks and repairs.")
     s.add_argument("--no-jupyter", action="store_true", help="do not start JupyterLab")
+    where = s.add_mutually_exclusive_group()
+    where.add_argument("--bind", metavar="ADDRESS", help="classroom mode: listen on this address "
+                       "of the machine (remembered) instead of 127.0.0.1 only")
+    where.add_argument("--loopback", action="store_true",
+                       help="leave classroom mode: listen on 127.0.0.1 only again")
     s.set_defaults(func=cmd_up)
 
     s = sub.add_parser("down", help="stop every lab process (everything you made is kept)",

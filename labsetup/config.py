@@ -127,6 +127,24 @@ def write_private(path: Path, text: str) -> None:
     os.chmod(path, 0o600)
 
 
+LOOPBACK = "127.0.0.1"
+
+
+def bind_address(paths: Paths) -> str | None:
+    """The address chosen with ``labsetup up --bind`` (classroom mode), if any."""
+    f = paths.state / "bind-address"
+    return f.read_text().strip() or None if f.exists() else None
+
+
+def set_bind_address(paths: Paths, address: str | None) -> None:
+    """Remember the classroom-mode address (None: back to loopback only)."""
+    f = paths.state / "bind-address"
+    if address is None or address == LOOPBACK:
+        f.unlink(missing_ok=True)
+    else:
+        f.write_text(address + "\n")
+
+
 @dataclass(frozen=True)
 class Lab:
     """What every service module needs: paths, secrets and where to listen."""
@@ -139,7 +157,7 @@ class Lab:
     def load(cls) -> Lab:
         paths = Paths(lab_home())
         paths.make()
-        host = os.environ.get("LABSETUP_BIND", "127.0.0.1")
+        host = os.environ.get("LABSETUP_BIND") or bind_address(paths) or LOOPBACK
         return cls(paths=paths, secrets=Secrets.load_or_create(paths), host=host)
 
     def url(self, service: str, path: str = "") -> str:

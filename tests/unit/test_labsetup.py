@@ -207,3 +207,24 @@ def test_up_stops_before_starting_anything_when_the_machine_is_short(home: Path,
     err = capsys.readouterr().err
     assert "the lab cannot start" in err and "0.5 GiB of memory" in err
     assert started == [] and "Traceback" not in err
+
+
+def test_bind_address_is_remembered_until_loopback(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from labsetup.config import Lab, bind_address, set_bind_address
+    monkeypatch.setenv("LABSETUP_HOME", str(tmp_path))
+    monkeypatch.delenv("LABSETUP_BIND", raising=False)
+    assert Lab.load().host == "127.0.0.1"
+    set_bind_address(Lab.load().paths, "127.0.0.2")
+    assert Lab.load().host == "127.0.0.2" and Lab.load().url("nova").startswith("http://127.0.0.2")
+    set_bind_address(Lab.load().paths, None)
+    assert bind_address(Lab.load().paths) is None and Lab.load().host == "127.0.0.1"
+
+
+def test_bind_refuses_what_is_not_an_address_of_this_machine() -> None:
+    from labsetup.cli import check_bind_address
+    assert check_bind_address("127.0.0.2") == "127.0.0.2"
+    for bad, words in (("nonsense", "not an IP address"), ("::1", "IPv6"),
+                       ("192.0.2.77", "no address")):
+        with pytest.raises(LabError, match=words):
+            check_bind_address(bad)
