@@ -75,6 +75,28 @@ def cmd_up(args: argparse.Namespace, lab: Lab) -> int:
     return 0
 
 
+def cmd_install(args: argparse.Namespace, lab: Lab) -> int:
+    from labsetup import lab as L
+    seconds = L.install_only(lab)
+    print(f"\nInstalled ({seconds:.0f} s). Nothing is running yet: `python3 -m labsetup up`.")
+    return 0
+
+
+def cmd_binder(args: argparse.Namespace, lab: Lab) -> int:
+    from labsetup import binder
+    if args.check:
+        stale = binder.stale()
+        if stale:
+            print("binder/ is out of date with environment.yml or labsetup: "
+                  + ", ".join(stale) + ". Run `python3 -m labsetup binder`.", file=sys.stderr)
+            return 1
+        print("binder/ matches environment.yml.")
+        return 0
+    changed = binder.write()
+    print(f"binder/ written from environment.yml ({', '.join(changed) or 'no change'}).")
+    return 0
+
+
 def cmd_down(args: argparse.Namespace, lab: Lab) -> int:
     from labsetup import lab as L
     seconds = L.down(lab)
@@ -270,6 +292,18 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--loopback", action="store_true",
                        help="leave classroom mode: listen on 127.0.0.1 only again")
     s.set_defaults(func=cmd_up)
+
+    s = sub.add_parser("install", help="install everything the lab needs, start nothing",
+                       description="Debian packages (as root), the OpenStack services' virtual "
+                       "environment and the course environment (from environment.yml). `up` "
+                       "does this too; Binder's build runs it on its own.")
+    s.set_defaults(func=cmd_install)
+
+    s = sub.add_parser("binder", help="write binder/ from environment.yml (or --check it)",
+                       description="Generate Binder's configuration (environment.yml, apt.txt, "
+                       "postBuild, start) from the course's one environment spec.")
+    s.add_argument("--check", action="store_true", help="exit 1 when binder/ is out of date")
+    s.set_defaults(func=cmd_binder)
 
     s = sub.add_parser("down", help="stop every lab process (everything you made is kept)",
                        description="Stop JupyterLab, the OpenStack services, RabbitMQ and MariaDB."

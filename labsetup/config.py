@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import string
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 #: The APIs and their ports: the same ports DevStack and production clouds use, so the
 #: catalog a learner sees looks like any other cloud's.
-PORTS: dict[str, int] = {
+BASE_PORTS: dict[str, int] = {
     "keystone": 5000,
     "placement": 8778,
     "glance": 9292,
@@ -34,6 +35,19 @@ PORTS: dict[str, int] = {
     "epmd": 4369,
     "jupyter": 8888,
 }
+
+
+def port_offset() -> int:
+    """$LABSETUP_PORT_OFFSET moves every port (a second lab on one machine, e.g. the test of
+    the Binder set-up running beside the main lab)."""
+    raw = os.environ.get("LABSETUP_PORT_OFFSET", "0") or "0"
+    if not raw.isdigit() or int(raw) > 30000:
+        raise SystemExit(f"labsetup: LABSETUP_PORT_OFFSET={raw!r} must be a number from 0 to "
+                         "30000")
+    return int(raw)
+
+
+PORTS: dict[str, int] = {name: port + port_offset() for name, port in BASE_PORTS.items()}
 
 REGION = "RegionOne"
 #: Users every service needs in Keystone, plus the learners' demo user.
@@ -54,6 +68,8 @@ class Paths:
 
     @property
     def course_venv(self) -> Path:  # JupyterLab, openstacksdk, the course package (the "learner side")
+        if os.environ.get("LABSETUP_COURSE_ENV") == "current":  # Binder: its conda environment
+            return Path(sys.prefix)
         return self.home / "course-venv"
 
     @property

@@ -117,17 +117,41 @@ def install_services(lab: Lab, packages: Sequence[str]) -> bool:
     return changed
 
 
+def course_requirements() -> list[str]:
+    """pip's arguments for the course environment: the pip list of ``environment.yml``."""
+    from labsetup.binder import SPEC, pip_lines
+    args: list[str] = []
+    for entry in pip_lines(SPEC.read_text()):
+        flag, _, rest = entry.partition(" ")
+        if flag in ("-c", "-r", "-e") and rest:
+            args += [flag, str(REPO / rest) if not rest.startswith(".") else
+                     str(REPO) + rest[1:]]
+        else:
+            args.append(entry)
+    return args
+
+
 def install_course(lab: Lab) -> bool:
-    """JupyterLab and the course package (editable, from this repository)."""
+    """JupyterLab and the course package (editable, from this repository), as
+    ``environment.yml`` says.  With LABSETUP_COURSE_ENV=current (Binder) the running Python's
+    environment is the course environment: it is checked, not installed."""
     log = lab.paths.log / "install.log"
+    if os.environ.get("LABSETUP_COURSE_ENV") == "current":
+        probe = subprocess.run([sys.executable, "-c", "import osworkshop, openstack, jupyterlab"],
+                               capture_output=True, text=True, check=False)
+        if probe.returncode != 0:
+            raise LabError("LABSETUP_COURSE_ENV=current, but this Python lacks the course "
+                           f"environment: {probe.stderr.strip().splitlines()[-1]}",
+                           "build it from environment.yml (Binder does) or unset "
+                           "LABSETUP_COURSE_ENV")
+        return False
     venv = lab.paths.course_venv
-    constraints = CONSTRAINTS / "course.txt"
     marker = venv / ".labsetup-course"
-    want = _digest([constraints, REPO / "pyproject.toml"], str(REPO))
+    want = _digest([CONSTRAINTS / "course.txt", REPO / "pyproject.toml", REPO / "environment.yml"],
+                   str(REPO))
     py = _venv(venv, log)
     if marker.exists() and marker.read_text() == want:
         return False
-    _pip(py, ["-c", str(constraints), "-e", f"{REPO}[test]"], "installing the course environment",
-         log)
+    _pip(py, course_requirements(), "installing the course environment", log)
     marker.write_text(want)
     return True

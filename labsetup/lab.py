@@ -158,13 +158,8 @@ def utcnow() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
-    """Install what is missing, configure, start and register everything; return seconds."""
-    services = (*INFRA, *OPENSTACK, *((JUPYTER,) if jupyter else ()))
-    problems = preflight(lab, services)
-    if problems:
-        raise LabError("the lab cannot start:\n" + "\n".join(f"  - {p}" for p in problems))
-    p = Progress(9 + int(jupyter), out)
+def install_steps(lab: Lab, p: Progress) -> None:
+    """Debian packages, the services' and the course's environments: what `up` does first."""
     with p.step("Debian packages (MariaDB, RabbitMQ, build tools)"):
         install.install_apt(apt_packages(), lab.paths.log / "install.log")
     with p.step("OpenStack 2026.2 services and lab plugins (PyPI)"):
@@ -172,6 +167,23 @@ def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
             stop_services(lab, OPENSTACK)  # running ones still have the old code loaded
     with p.step("Course environment (JupyterLab, openstacksdk, course package)"):
         install.install_course(lab)
+
+
+def install_only(lab: Lab, out: object = sys.stdout) -> float:
+    """Install everything, start nothing (Binder's build step; a machine prepared ahead)."""
+    p = Progress(3, out)
+    install_steps(lab, p)
+    return p.elapsed()
+
+
+def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
+    """Install what is missing, configure, start and register everything; return seconds."""
+    services = (*INFRA, *OPENSTACK, *((JUPYTER,) if jupyter else ()))
+    problems = preflight(lab, services)
+    if problems:
+        raise LabError("the lab cannot start:\n" + "\n".join(f"  - {p}" for p in problems))
+    p = Progress(9 + int(jupyter), out)
+    install_steps(lab, p)
     with p.step("Database (MariaDB) and message queue (RabbitMQ)"):
         for s in INFRA:
             s.configure(lab)
