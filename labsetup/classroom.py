@@ -318,6 +318,13 @@ def progress(lab: Lab, roster: Sequence[Student]) -> Any:
     return ProgressTable(headers, rows)
 
 
+def progress_view() -> Any:
+    """The room's progress for the instructor's JupyterLab: run ``progress_view()`` in a cell
+    (``from labsetup.classroom import progress_view``); it renders as a table."""
+    lab = Lab.load()
+    return progress(lab, load_roster(lab))
+
+
 def reset_student(lab: Lab, student: Student) -> dict[str, int]:
     """Empty one student's project (their progress records stay) and give back the
     starting network."""
