@@ -265,7 +265,9 @@ def _classroom(args: argparse.Namespace, lab: Lab) -> int:
 
 def cmd_test(args: argparse.Namespace, lab: Lab) -> int:
     from labsetup import lab as L
+    from labsetup.install import TEST_APT, install_apt
     L.up(lab, jupyter=True)
+    install_apt(TEST_APT, lab.paths.log / "install.log")  # the browser test's chromium
     py = lab.paths.course_bin("python")
     argv = [str(py), "-m", "pytest", *(args.pytest_args or DEFAULT_TEST_ARGS)]
     print("$ " + " ".join(argv), flush=True)

@@ -30,6 +30,9 @@ BASE_APT = (
     "libxml2-dev", "libxslt1-dev", "qemu-utils", "procps",
 )
 
+#: Debian packages only the test suite needs: the browser test drives Debian's chromium.
+TEST_APT = ("chromium",)
+
 #: PyPI packages of the services' environment besides the services (``Service.pip``).
 SERVICE_TOOLS = (
     "PyMySQL", "uWSGI", "python-memcached", "openstacksdk", "python-openstackclient",

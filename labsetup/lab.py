@@ -223,6 +223,7 @@ def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
         content.result()
     if jupyter:
         with p.step("JupyterLab"):
+            JUPYTER.configure(lab)
             JUPYTER.start(lab)
             JUPYTER.wait(lab)
     return p.elapsed()

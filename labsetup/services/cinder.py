@@ -48,7 +48,9 @@ class Cinder(Service):
                         "osapi_volume_workers": 1, "report_interval": 5,
                         "service_down_time": 30, "periodic_fuzzy_delay": 0,
                         "glance_api_version": 2, "volume_name_template": "volume-%s",
-                        "image_conversion_dir": str(state / "conversion")},
+                        "image_conversion_dir": str(state / "conversion"),
+                        # which list filters (name, status, ...) the API accepts
+                        "resource_query_filters_file": str(etc / "resource_filters.json")},
             "database": {"connection": lab.db_url("cinder"), "max_pool_size": 4},
             "keystone_authtoken": authtoken(lab, "cinder"),
             "service_user": {**keystone_auth(lab, "cinder"), "send_service_user_token": True},
@@ -64,6 +66,7 @@ class Cinder(Service):
             **privsep(lab, self.conf(lab), "cinder_sys_admin", "privsep_osbrick"),
         })
         copy_shipped(lab, "cinder", "api-paste.ini", etc / "api-paste.ini")
+        copy_shipped(lab, "cinder", "resource_filters.json", etc / "resource_filters.json")
         if not self.synced(lab):
             self.manage(lab, ["cinder-manage", "--config-file", self.conf(lab), "db", "sync"],
                         "cinder database sync")

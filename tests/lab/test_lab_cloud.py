@@ -185,6 +185,8 @@ def test_volume_lifecycle(demo: Connection, server, name: str) -> None:
     vol = demo.block_storage.create_volume(name=name, size=1)
     vol = demo.block_storage.wait_for_status(vol, "available", wait=60)
     try:
+        # finding by name needs Cinder's resource filters file (it lists allowed filters)
+        assert demo.block_storage.find_volume(name, ignore_missing=False).id == vol.id
         demo.compute.create_volume_attachment(server, volume_id=vol.id)
         vol = demo.block_storage.wait_for_status(vol, "in-use", wait=60)
         assert vol.attachments[0]["server_id"] == server.id
