@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -96,6 +97,7 @@ def _quota_resource(text: str) -> str | None:
         r"exceeded for quota:? ([\w-]+)",
         r"[Mm]aximum number of ([\w -]+?) allowed",
         r"allowed ([\w-]+) quota",
+        r"number of allowed ([\w -]+?)\.",  # Glance: image properties, tags, members
     )
     for pattern in patterns:
         match = re.search(pattern, text)
@@ -189,6 +191,15 @@ def _quota(exc: BaseException, msg: str) -> CourseError | None:
             "`osworkshop.cleanup(conn, '<notebook>')`), or ask an administrator to raise "
             "the quota.",
         )
+    if is_http and _status(exc) == 413 and "limit has been exceeded" in lower:
+        resource = _quota_resource(msg) or "items"
+        return CourseError(
+            f"Quota exceeded: too many {resource}",
+            f"The image service caps how many {resource} one image may have ({msg}).",
+            "This cap is the same for every project: the operator sets it in glance-api.conf "
+            "(`image_property_quota`, `image_tag_quota`, `image_member_quota`, 128 by "
+            "default). Keep fewer of them on one image.",
+        )
     return None
 
 
@@ -206,6 +217,34 @@ def _forbidden(exc: BaseException, msg: str) -> CourseError | None:
 
 _CONFLICT_CASES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (
+        ("availability zone of the host would change",),  # Nova: host aggregate with servers
+        "A host that runs servers cannot change availability zone",
+        (
+            "Nova keeps every server in the zone it was placed in, so it refuses to move a host "
+            "that has servers into another zone (or out of one). Delete or move the servers on "
+            "that host first (as admin: `admin.compute.servers(all_projects=True, "
+            "compute_host=HOST)`), then add or remove the host again."
+        ),
+    ),
+    (
+        ("already has host", "already in availability zone"),  # Nova: aggregate membership
+        "The host is already in that aggregate or in another zone",
+        (
+            "Read the aggregate back (`admin.compute.get_aggregate(agg).hosts`): a host is added "
+            "only once, and it can belong to one availability zone at a time. Remove it from "
+            "the other zone's aggregate first if you meant to move it."
+        ),
+    ),
+    (
+        ("already allocated",),  # Neutron: a fixed IP another port holds
+        "That IP address is already in use",
+        (
+            "Another port on the subnet holds this fixed IP. Find it with "
+            "`list(conn.network.ports(fixed_ips=['ip_address=<address>']))`, pick a free "
+            "address, or leave `ip_address` out so Neutron chooses one."
+        ),
+    ),
+    (
         ("attached", "in-use", "in use by", "status must be available"),
         "The volume is still attached or busy",
         (
@@ -222,6 +261,23 @@ _CONFLICT_CASES: tuple[tuple[tuple[str, ...], str, str], ...] = (
         ),
     ),
     (
+        ("vm_state stopped",),  # Nova: reboot (or stop, pause ...) asked of a stopped server
+        "The server is stopped",
+        (
+            "Start it first with `conn.compute.start_server(server)` and wait until it is "
+            "ACTIVE, then try again. (A stopped server needs no stop.)"
+        ),
+    ),
+    (
+        ("vm_state resized",),  # Nova: any action but confirm or revert during VERIFY_RESIZE
+        "The resize waits for your confirmation",
+        (
+            "The server is in VERIFY_RESIZE. Confirm the resize with "
+            "`conn.compute.confirm_server_resize(server)` (or undo it with "
+            "`conn.compute.revert_server_resize(server)`), wait until it is ACTIVE, then try again."
+        ),
+    ),
+    (
         ("task_state", "while it is in", "vm_state", "locked"),
         "The server is busy with another action",
         "Wait until its status settles (ACTIVE, SHUTOFF or ERROR) and run the cell again.",
@@ -235,6 +291,37 @@ _CONFLICT_CASES: tuple[tuple[tuple[str, ...], str, str], ...] = (
         ),
     ),
 )
+
+
+def _storage_state(exc: BaseException, msg: str) -> CourseError | None:
+    """Notebook 08: a snapshot of an attached volume, and deleting a non-empty Swift container."""
+    status, lower = _status(exc), msg.lower()
+    url = str(getattr(exc, "url", "") or "").split("?")[0].rstrip("/")
+    if status == 400 and "invalid volume" in lower and "in-use" in lower and (
+        url.endswith("/snapshots")
+    ):
+        return CourseError(
+            "The volume is attached: say force=True to snapshot it",
+            f"Cinder refused a snapshot of a volume that a server is using ({msg}).",
+            "Pass `force=True` to `conn.block_storage.create_snapshot(...)`, or detach the "
+            "volume first. openstacksdk asks for snapshots with Block Storage API 3.65; only "
+            "from 3.66 on does Cinder snapshot an attached volume without being told. Such a "
+            "snapshot is crash-consistent, like pulling the plug: stop the writes first when "
+            "that matters.",
+        )
+    if status == 409 and getattr(exc, "method", None) == "DELETE" and re.search(
+        r"/v1/[^/]+/[^/]+$", url
+    ):
+        return CourseError(
+            "The container is not empty",
+            "Swift answered 409 Conflict: it deletes only an empty container, and this one "
+            "still holds objects.",
+            "Delete its objects first, then the container: `for obj in "
+            "list(conn.object_store.objects(name)): conn.object_store.delete_object(obj, "
+            "container=name)`. The CLI does both with `openstack container delete "
+            "--recursive <name>`.",
+        )
+    return None
 
 
 def _conflict(exc: BaseException, msg: str) -> CourseError | None:
@@ -258,6 +345,23 @@ def _bad_request(exc: BaseException, msg: str) -> CourseError | None:
     ):
         return None
     lower = msg.lower()
+    if "invalid volume" in lower and ("attached" in lower or "status must be" in lower):
+        # Cinder answers 400 (not 409) to deleting a volume that is attached or busy.
+        return CourseError(
+            "The volume is still attached or busy",
+            f"Cinder refused because of the volume's state ({msg}).",
+            "Detach it first (`conn.compute.delete_volume_attachment(server, volume)`), wait "
+            "until its status is available (`conn.block_storage.wait_for_status(volume, "
+            "'available')`), then try again. Deleting the server also detaches it.",
+        )
+    if "availability zone is not available" in lower:  # Nova: boot into an unknown zone
+        return CourseError(
+            "No such availability zone",
+            f"Nova knows no zone by that name, or the zone has no enabled compute host ({msg}).",
+            "List the zones you may use with `[z.name for z in conn.compute.availability_zones()]` "
+            "and copy the name exactly (zone names are case-sensitive). A zone appears only "
+            "once an administrator has put a host into it through a host aggregate.",
+        )
     if "image" in lower and any(
         w in lower
         for w in (
@@ -266,6 +370,7 @@ def _bad_request(exc: BaseException, msg: str) -> CourseError | None:
             "not visible",
             "not active",
             "invalid imageref",
+            "can not find",  # Nova: "Can not find requested image"
         )
     ):
         return CourseError(
@@ -274,6 +379,13 @@ def _bad_request(exc: BaseException, msg: str) -> CourseError | None:
             "List the images you can use with `[i.name for i in conn.image.images()]`, check "
             "the name or ID, and make sure the image is active. A private image of another "
             "project must be shared with yours (or made public) first.",
+        )
+    if "too small for requested image" in lower:  # the image's min_ram or min_disk
+        return CourseError(
+            "The flavor is too small for this image",
+            f"The image asks for more memory or disk than the flavor gives ({msg}).",
+            "Compare the image's `min_ram` (MiB) and `min_disk` (GiB) with the flavor's `ram` "
+            "and `disk`, and pick a larger flavor (`list(conn.compute.flavors())`).",
         )
     return CourseError(
         "The cloud rejected the request",
@@ -330,15 +442,78 @@ def _server_error(exc: BaseException, msg: str) -> CourseError | None:
     return None
 
 
+
+def _response_text(exc: BaseException) -> str:
+    """The body the service sent, where the SDK kept it (Glance explains 415s only there)."""
+    response = getattr(exc, "response", None)
+    try:
+        return str(getattr(response, "text", "") or "")
+    except Exception:  # noqa: BLE001 - a half-read response must not hide the real error
+        return ""
+
+
+def _image_members(exc: BaseException, msg: str) -> CourseError | None:
+    """Glance refuses members on an image that is not shared (403, before the role check)."""
+    lower = msg.lower()
+    forbidden = isinstance(exc, (sdk_exc.ForbiddenException, ksa_exc.Forbidden))
+    if (forbidden or _status(exc) == 403) and "members" in lower and "image" in lower:
+        return CourseError(
+            "Only a shared image can have members",
+            f"Glance refused the member request ({msg}).",
+            "Members can be added only while the image's visibility is `shared`, and only by "
+            "the project that owns it: `conn.image.update_image(image, visibility='shared')`, "
+            "then `conn.image.add_member(image, member_id=<project id>)`. Private, community "
+            "and public images have no member list.",
+        )
+    return None
+
+
+def _format_mismatch(exc: BaseException, msg: str) -> CourseError | None:
+    """Glance (since 2025.1) inspects uploads and refuses data that is not the declared format."""
+    if _status(exc) != 415:
+        return None
+    body = _response_text(exc) or msg
+    match = re.search(r"disk_format (\S+) does not match stream data (\S+)", body)
+    if match is None:
+        return None
+    declared, found = match.groups()
+    gpt = " (Glance calls any disk that starts with a partition table gpt, MBR included.)"
+    return CourseError(
+        "The file is not in the disk format you declared",
+        f"You uploaded it as disk_format {declared}, but Glance inspected the data and found "
+        f"{found}.{gpt if found == 'gpt' else ''}",
+        "Ask the file itself with `qemu-img info <file>` and upload it with that format "
+        "(a raw disk, partitioned or not, is `raw`), or convert it first with "
+        "`qemu-img convert -O qcow2 <file> <new file>`. The SDK deleted the half-made image.",
+    )
+
+
+def _duplicate(exc: BaseException, msg: str) -> CourseError | None:
+    if isinstance(exc, sdk_exc.DuplicateResource):
+        return CourseError(
+            "More than one resource has that name",
+            f"Names are labels, not keys: the service allowed several resources with the same "
+            f"name, so a look-up by name cannot choose ({msg}).",
+            "Use the ID instead (`image.id`, `server.id`); list them with, for example, "
+            "`[(i.id, i.created_at) for i in conn.image.images(name='<name>')]` and delete "
+            "the copies you do not want.",
+        )
+    return None
+
+
 EXPLAINERS: tuple[Explainer, ...] = (
     _unauthorized,
     _connection,
     _endpoint,
     _config,
     _quota,
+    _image_members,
     _forbidden,
+    _storage_state,
     _conflict,
     _bad_request,
+    _format_mismatch,
+    _duplicate,
     _not_found,
     _timeout,
     _failure,
@@ -381,6 +556,18 @@ def explain_server_fault(server: Any) -> CourseError | None:
     code = fault.get("code") if isinstance(fault, dict) else None
     name = getattr(server, "name", None) or getattr(server, "id", "the server")
     cleanup = f"Delete the failed server (`conn.compute.delete_server('{name}')`) before retrying."
+    groups = getattr(server, "server_groups", None) or []  # shown since compute API 2.71
+    if "no valid host" in message.lower() and groups:
+        return CourseError(
+            f"No compute node could take {name} under its server group's rule",
+            f"{name} belongs to server group {', '.join(map(str, groups))}. Under "
+            "anti-affinity every member needs a host of its own, so the group cannot grow "
+            "beyond the number of hosts that can take it; under affinity, all members must "
+            f"fit on one host. Nova said: {message}",
+            "Use policy `soft-anti-affinity` (spread when possible, never refuse), allow more "
+            "members per host with the rule `max_server_per_host`, or add compute hosts. "
+            f"{cleanup}",
+        )
     if "no valid host" in message.lower():
         return CourseError(
             f"No compute node could take {name}",
@@ -432,6 +619,10 @@ def _handler(
         {"text/html": err.to_html(), "text/markdown": err.to_markdown(), "text/plain": str(err)},
         raw=True,
     )
+    if os.environ.get("OSWORKSHOP_STRICT"):
+        # The test suite runs every notebook: an error no cell expected is a defect, so it
+        # must reach nbval as an error, not only as the learner's friendly box.
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
     return []
 
 

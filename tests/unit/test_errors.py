@@ -296,3 +296,25 @@ def test_explain_looks_under_a_wrapping_sdk_exception() -> None:
         outer, err = exc, explain(exc)
     assert err is not None and err.original is outer
     assert "password" in (err.title + err.detail + err.what_to_do).lower()
+
+
+def test_strict_mode_lets_an_unexpected_error_fail_the_notebook_run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under the test suite (OSWORKSHOP_STRICT), nbval must see the error, box or not."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.setenv("OSWORKSHOP_STRICT", "1")
+    shell = InteractiveShell.instance()
+    try:
+        errors.install_ipython_handler(shell)
+        result = shell.run_cell(
+            "from openstack import exceptions as e\nraise e.ForbiddenException('not allowed')"
+        )
+        out = capsys.readouterr()
+        assert "Your role does not allow this" in out.out  # the learner's box is still shown
+        assert "Traceback" in out.out + out.err  # and the error reaches nbval
+        assert result.error_in_exec is not None
+    finally:
+        shell.set_custom_exc((), None)
+        InteractiveShell.clear_instance()
