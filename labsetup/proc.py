@@ -89,15 +89,21 @@ class Daemon:
         with open(self.logfile, "ab") as log:
             log.write(f"\n==== {time.strftime('%F %T')} starting {self.name}\n".encode())
             log.flush()
-            p = subprocess.Popen(
-                list(self.argv),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,
-                close_fds=True,
-            )
+            try:
+                p = subprocess.Popen(
+                    list(self.argv),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    start_new_session=True,
+                    close_fds=True,
+                )
+            except FileNotFoundError:
+                raise LabError(f"cannot start {self.name}: the program {self.argv[0]} is not "
+                               "installed (or not on PATH)",
+                               "run `python3 -m labsetup doctor`; as root, "
+                               "`python3 -m labsetup install` installs what is missing") from None
         self.pidfile.write_text(str(p.pid))
         return p.pid
 

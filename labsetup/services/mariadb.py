@@ -7,12 +7,19 @@ connect through a Unix socket in the lab's run directory), and small buffers for
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Sequence
 
 from labsetup.config import Lab, write_private
 from labsetup.proc import Daemon, run, wait_for
 from labsetup.services.base import Check, Service
+
+
+def server_binary() -> str:
+    """mariadbd lives in /usr/sbin, which a normal user's PATH (Binder's) may not include."""
+    return shutil.which("mariadbd") or shutil.which("mariadbd", path="/usr/sbin:/sbin") \
+        or "/usr/sbin/mariadbd"
 
 
 class MariaDB(Service):
@@ -63,7 +70,7 @@ password = {lab.secrets['db']}
                 what="initialising the MariaDB data directory", log=lab.paths.log / "mariadb-init.log")
 
     def daemons(self, lab: Lab) -> list[Daemon]:
-        return [self.daemon(lab, "mariadb", ["mariadbd", f"--defaults-file={self.cnf(lab)}"],
+        return [self.daemon(lab, "mariadb", [server_binary(), f"--defaults-file={self.cnf(lab)}"],
                             marker=self.cnf(lab))]
 
     def sql(self, lab: Lab, statement: str, initial: bool = False) -> str:
