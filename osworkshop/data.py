@@ -116,6 +116,142 @@ KEYS: dict[str, str] = {
     "architecture": "id",
 }
 
+# Notebook 07: vSphere and NSX networking objects and their Neutron counterparts.
+SCHEMAS["networking"] = {
+    "id": str,
+    "product": str,
+    "vsphere": str,
+    "neutron": str,
+    "api": str,
+    "who": str,
+    "differences": str,
+    "in_lab": str,
+    "source": str,
+}
+KEYS["networking"] = "id"
+CHOICES["networking"] = {"product": ("vSphere", "NSX")}
+
+# Notebook 05: vSphere power and lifecycle operations and the Nova server actions.
+SCHEMAS["power_operations"] = {
+    "id": str,
+    "vsphere": str,
+    "openstack": str,
+    "sdk": str,
+    "status": str,
+    "note": str,
+    "source": str,
+}
+KEYS["power_operations"] = "id"
+
+# Notebook 12: a sample vSphere inventory (nested disks and NICs are checked by
+# osworkshop.migration_nb12.vm_problems) and the VMware-to-OpenStack migration tools.
+SCHEMAS["sample_vm"] = {
+    "name": str,
+    "guest_os": str,
+    "os_family": str,
+    "firmware": str,
+    "vcpus": int,
+    "memory_mb": int,
+    "cbt_enabled": bool,
+    "disks": list,
+    "nics": list,
+    "notes": str,
+    "source": str,
+}
+KEYS["sample_vm"] = "name"
+CHOICES["sample_vm"] = {"os_family": ("linux", "windows"), "firmware": ("bios", "efi")}
+SCHEMAS["migration_tools"] = {
+    "id": str,
+    "name": str,
+    "kind": str,
+    "interface": str,
+    "copy": str,
+    "converts_guest": bool,
+    "incremental": bool,
+    "windows": bool,
+    "fleet": bool,
+    "web_ui": bool,
+    "license": str,
+    "caveats": list,
+    "source": str,
+}
+KEYS["migration_tools"] = "id"
+
+# Notebook 06: Glance image visibility next to vSphere templates, and its own then-and-now.
+SCHEMAS["image_visibility"] = {
+    "id": str,
+    "who_sees": str,
+    "default_list": str,
+    "who_may_set": str,
+    "members": str,
+    "vsphere_analogue": str,
+    "source": str,
+}
+KEYS["image_visibility"] = "id"
+CHOICES["image_visibility"] = {"id": ("private", "shared", "community", "public")}
+SCHEMAS["images_then_now"] = SCHEMAS["then_and_now"]
+KEYS["images_then_now"] = "id"
+
+# Notebook 08: five workloads to match with a kind of storage, and its own then-and-now.
+SCHEMAS["workloads"] = {
+    "id": str,
+    "name": str,
+    "description": str,
+    "needs": list,
+    "kind": str,
+    "bootable": bool,
+    "hint": str,
+    "why": str,
+    "vsphere_habit": str,
+    "source": str,
+}
+KEYS["workloads"] = "id"
+CHOICES["workloads"] = {"kind": ("ephemeral", "block", "object")}
+SCHEMAS["storage_then_now"] = SCHEMAS["then_and_now"]
+KEYS["storage_then_now"] = "id"
+
+# Notebook 11: nova's VMware driver over time, VMware's OpenStack products, and the aspects in
+# which the vmwareapi model differs (aspect records also carry `kvm`, checked by widgets_nb11).
+SCHEMAS["vmware_driver"] = {
+    "id": str,
+    "kind": str,
+    "title": str,
+    "when": str,
+    "text": str,
+    "source": str,
+}
+KEYS["vmware_driver"] = "id"
+CHOICES["vmware_driver"] = {"kind": ("timeline", "product", "aspect")}
+
+# Notebooks 09 and 10: vSphere operations features next to OpenStack today, Watcher strategies
+# and Masakari recovery methods, each with what it can and cannot do.
+SCHEMAS["operations"] = {
+    "id": str,
+    "kind": str,
+    "name": str,
+    "vsphere_does": str,
+    "openstack": str,
+    "service": str,
+    "status": str,
+    "can": str,
+    "cannot": str,
+    "notebook": str,
+    "source": str,
+}
+KEYS["operations"] = "id"
+CHOICES["operations"] = {"kind": ("feature", "watcher", "masakari"), "notebook": ("09", "10")}
+
+# The instructor's notes per notebook (number from the outline, or "all"); rendered into
+# docs/instructor-guide.md by osworkshop.outline, which also checks the pitfalls' fields.
+SCHEMAS["instructor"] = {
+    "number": str,
+    "prepare": list,
+    "checkpoint": str,
+    "pitfalls": list,
+    "source": str,
+}
+KEYS["instructor"] = "number"
+
 
 def data_dir() -> Path:
     """The data directory: ``$OSWORKSHOP_DATA`` if set, else ``data/`` next to the package."""
