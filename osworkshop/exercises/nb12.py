@@ -1,0 +1,265 @@
+"""Notebook 12, from VMware to OpenStack: the migrated image, and the cut-over server."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from openstack import exceptions as sdk_exc
+
+from ..checks import CheckResult, exercise
+from ..errors import explain_server_fault
+
+
+def image_property(image: Any, key: str) -> Any:
+    """An image property, whether the SDK made it an attribute or left it in ``properties``."""
+    value = image.get(key) if isinstance(image, Mapping) else getattr(image, key, None)
+    if value is None:
+        extra = (
+            image.get("properties")
+            if isinstance(image, Mapping)
+            else getattr(image, "properties", None)
+        )
+        value = (extra or {}).get(key)
+    return value
+
+
+def find_volume(conn: Any, name_or_id: str) -> Any | None:
+    """A volume by ID or exact name, filtered here (some clouds refuse a ``name`` filter)."""
+    for volume in conn.block_storage.volumes(details=True):
+        if name_or_id in (volume.id, volume.name):
+            return volume
+    return None
+
+
+def _find_image(conn: Any, image: str) -> tuple[Any | None, CheckResult | None]:
+    try:
+        return conn.image.find_image(image, ignore_missing=True), None
+    except sdk_exc.DuplicateResource:
+        return None, CheckResult(
+            False,
+            f"There are several images named {image!r}, so nobody can tell which one is the "
+            "migrated disk.",
+            [
+                (
+                    "Keep one: delete the others with `conn.image.delete_image(<id>)` "
+                    "(list them with `[(i.id, i.status) for i in conn.image.images()]`)."
+                )
+            ],
+        )
+
+
+@exercise(
+    "nb12.image",
+    hints=(
+        (
+            "`conn.image.create_image(name=..., filename=str(BOOT_QCOW2), disk_format=..., "
+            "container_format='bare', ...)` uploads a file and creates the image in one call."
+        ),
+        (
+            "The file is the converted one (qcow2), so disk_format must say qcow2: Glance inspects "
+            "the data and refuses a format that does not match. Add "
+            "`min_disk=plan.min_disk_gb` and "
+            "`tags=MARK['tags']`."
+        ),
+        (
+            "Extra keyword arguments become image properties: pass `**props` (the dict the "
+            "notebook built with `image_properties(vm)`), or set them afterwards with "
+            "`conn.image.update_image(image, hw_disk_bus='virtio', ...)`."
+        ),
+    ),
+)
+def check_migrated_image(
+    conn: Any,
+    image: str,
+    *,
+    properties: Mapping[str, str],
+    disk_format: str = "qcow2",
+    min_disk: int | None = None,
+) -> CheckResult:
+    """The image exists, holds data, has ``disk_format`` and every one of ``properties``."""
+    found, problem = _find_image(conn, image)
+    if problem is not None:
+        return problem
+    if found is None:
+        return CheckResult(
+            False,
+            f"There is no image {image!r} in your project yet.",
+            [
+                (
+                    "Upload the converted boot disk with `conn.image.create_image(...)` "
+                    "under exactly "
+                    "that name."
+                )
+            ],
+        )
+    found = conn.image.get_image(found.id)
+    if found.status != "active":
+        why = (
+            "it has no data: the upload did not happen or was refused"
+            if found.status == "queued"
+            else f"its status is {found.status}"
+        )
+        return CheckResult(
+            False,
+            f"Image {found.name} is not usable: {why}.",
+            ["Delete it (`conn.image.delete_image(image)`) and upload again with `filename=`."],
+        )
+    if found.disk_format != disk_format:
+        return CheckResult(
+            False,
+            f"Image {found.name} says disk_format {found.disk_format}, not {disk_format}.",
+            ["Upload the converted file and declare its real format (`qemu-img info` tells it)."],
+        )
+    wrong = []
+    for key, want in properties.items():
+        have = image_property(found, key)
+        if have is None or str(have).lower() != str(want).lower():
+            wrong.append(f"{key} is {have!r}, not {want!r}")
+    if wrong:
+        return CheckResult(
+            False,
+            f"Image {found.name}: " + "; ".join(wrong) + ".",
+            [
+                (
+                    "Set them with `conn.image.update_image(image, **props)`: "
+                    "Nova reads them when it "
+                    "builds the virtual hardware."
+                )
+            ],
+        )
+    if min_disk is not None and (found.min_disk or 0) < min_disk:
+        return CheckResult(
+            False,
+            f"Image {found.name} has min_disk {found.min_disk or 0} GB; the VM's boot disk was "
+            f"{min_disk} GB.",
+            [
+                (
+                    f"`conn.image.update_image(image, min_disk={min_disk})` "
+                    "stops anyone booting it on "
+                    "a flavor whose root disk is too small for the guest's file systems."
+                )
+            ],
+        )
+    return CheckResult(
+        True,
+        f"{found.name} is an active {disk_format} image of {found.virtual_size or '?'} bytes "
+        f"with {', '.join(f'{k}={v}' for k, v in properties.items())}: Nova will give the "
+        "guest virtio devices and the right firmware.",
+    )
+
+
+@exercise(
+    "nb12.cutover",
+    hints=(
+        (
+            "Boot it like any server, but on the port made for it: "
+            "`conn.compute.create_server(name=..., image_id=boot_image.id, flavor_id=..., "
+            "networks=[{'port': port.id}], tags=MARK['tags'])`, then "
+            "`conn.compute.wait_for_server(server)`."
+        ),
+        ("The flavor is the one the plan chose: `conn.compute.find_flavor(plan.flavor.name).id`."),
+        (
+            "Attach the data volume with `conn.compute.create_volume_attachment(server, "
+            "volume_id=data_volume.id)` and wait with `conn.block_storage.wait_for_status("
+            "data_volume, status='in-use')`."
+        ),
+    ),
+)
+def check_cutover(
+    conn: Any,
+    server: str,
+    *,
+    image: str,
+    volume: str,
+    mac: str | None = None,
+    flavor: str | None = None,
+) -> CheckResult:
+    """``server`` is ACTIVE, boots from ``image`` (on ``flavor``), has a port with ``mac`` and
+    ``volume`` attached."""
+    found = conn.compute.find_server(server, ignore_missing=True)
+    if found is None:
+        return CheckResult(
+            False,
+            f"There is no server {server!r} yet.",
+            ["Boot it on the pre-created port (see the hints)."],
+        )
+    found = conn.compute.get_server(found.id)
+    if found.status == "ERROR":
+        fault = explain_server_fault(found)
+        return CheckResult(
+            False,
+            f"{found.name} is in ERROR: {fault.detail if fault else ''}",
+            [fault.what_to_do if fault else "Delete it and boot again."],
+        )
+    if found.status != "ACTIVE":
+        return CheckResult(
+            False,
+            f"{found.name} is {found.status}, not ACTIVE yet.",
+            ["Wait with `conn.compute.wait_for_server(server)`, then check again."],
+        )
+    wanted, problem = _find_image(conn, image)
+    if problem is not None:
+        return problem
+    image_id = image_property(found.image, "id") if found.image else None
+    if wanted is None or image_id != wanted.id:
+        return CheckResult(
+            False,
+            f"{found.name} does not boot from the migrated image {image!r}.",
+            ["Delete the server and boot it again with `image_id=boot_image.id`."],
+        )
+    if flavor is not None:
+        have = image_property(found.flavor, "name") or image_property(found.flavor, "original_name")
+        if have != flavor:
+            return CheckResult(
+                False,
+                f"{found.name} runs on flavor {have}, not {flavor} as planned.",
+                [
+                    (
+                        f"Resize it (`conn.compute.resize_server(server, <{flavor} id>)`, "
+                        "then confirm) "
+                        "or boot it again with the planned flavor."
+                    )
+                ],
+            )
+    if mac is not None:
+        macs = {p.mac_address.lower() for p in conn.network.ports(device_id=found.id)}
+        if mac.lower() not in macs:
+            return CheckResult(
+                False,
+                f"{found.name} has no port with the VM's MAC {mac} (it has "
+                f"{', '.join(sorted(macs)) or 'none'}).",
+                [
+                    (
+                        "Boot it on the pre-created port: `networks=[{'port': port.id}]`, "
+                        "not on the "
+                        "network."
+                    )
+                ],
+            )
+    vol = find_volume(conn, volume)
+    if vol is None:
+        return CheckResult(
+            False,
+            f"There is no volume {volume!r}.",
+            ["Run the cells that create the data volume first."],
+        )
+    servers = {a.get("server_id") for a in vol.attachments or []}
+    if found.id not in servers:
+        return CheckResult(
+            False,
+            f"Volume {vol.name} is {vol.status} and not attached to {found.name}.",
+            ["`conn.compute.create_volume_attachment(server, volume_id=data_volume.id)`"],
+        )
+    if vol.status != "in-use":
+        return CheckResult(
+            False,
+            f"Volume {vol.name} is still {vol.status}.",
+            [("Wait: `conn.block_storage.wait_for_status(data_volume, status='in-use')`.")],
+        )
+    return CheckResult(
+        True,
+        f"{found.name} runs from {image} with volume {vol.name} attached"
+        + (f" and the MAC {mac} it had in vSphere" if mac else "")
+        + ": the cut-over is done.",
+    )
