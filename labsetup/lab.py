@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 
 from labsetup import bootstrap, install
 from labsetup.clouds import write_clouds_yaml
@@ -158,6 +159,11 @@ def utcnow() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def jupyter_off(lab: Lab) -> Path:
+    """Exists while the lab runs without its own JupyterLab (``up --no-jupyter``)."""
+    return lab.paths.state / "jupyter-off"
+
+
 def install_steps(lab: Lab, p: Progress) -> None:
     """Debian packages, the services' and the course's environments: what `up` does first."""
     with p.step("Debian packages (MariaDB, RabbitMQ, build tools)"):
@@ -221,7 +227,10 @@ def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
         content = pool.submit(bootstrap.create_content, lab)
         wait_workers(lab, since=compute_started)
         content.result()
-    if jupyter:
+    if not jupyter:
+        jupyter_off(lab).touch()
+    else:
+        jupyter_off(lab).unlink(missing_ok=True)
         with p.step("JupyterLab"):
             JUPYTER.configure(lab)
             JUPYTER.start(lab)
@@ -294,6 +303,11 @@ def down(lab: Lab) -> float:
 def checks(lab: Lab) -> list[Check]:
     result: list[Check] = []
     for s in ALL:
+        if s is JUPYTER and jupyter_off(lab).exists() and not any(
+                d.running() for d in s.daemons(lab)):
+            result.append(Check(s.name, "not started", True,
+                                "`up --no-jupyter` (on Binder, Binder runs JupyterLab)"))
+            continue
         result.extend(s.check(lab))
     if Keystone().api_port and all(c.ok for c in result if c.service == "keystone"):
         try:
