@@ -170,4 +170,7 @@ def test_binder_setup_and_start_as_a_normal_user(home: Path,
               f"session start → lab up {start_s:.0f} s; lab + JupyterLab {pss:.0f} MiB PSS "
               f"({rss:.0f} MiB summed RSS) in {len(pids)} processes, one kernel; budget {BUDGET_MIB} MiB "
               f"(ratio {pss / BUDGET_MIB:.2f})")
+    deadline = time.monotonic() + 30  # the kernel exits a moment after its server
+    while user_pids(uid) and time.monotonic() < deadline:
+        time.sleep(1)
     assert not user_pids(uid), "processes of the Binder user are still running after down"
