@@ -66,6 +66,34 @@ def first_failure(*results: CheckResult, success: str = "Well done.") -> CheckRe
     return CheckResult(True, success)
 
 
+def active_server(
+    conn: Any, server: str, missing_hint: str, *, all_projects: bool = False
+) -> Any:
+    """The server called ``server`` when it is ACTIVE, else the CheckResult saying why not
+    (missing, in ERROR with its fault explained, or still building)."""
+    from .errors import explain_server_fault
+
+    extra = {"all_projects": True} if all_projects else {}
+    found = conn.compute.find_server(server, ignore_missing=True, **extra)
+    if found is None:
+        return CheckResult(False, f"There is no server {server!r} yet.", [missing_hint])
+    found = conn.compute.get_server(found.id)
+    if found.status == "ERROR":
+        fault = explain_server_fault(found)
+        return CheckResult(
+            False,
+            f"{found.name} is in ERROR: {fault.detail if fault else found.fault}",
+            [fault.what_to_do if fault else "Delete it and boot again."],
+        )
+    if found.status != "ACTIVE":
+        return CheckResult(
+            False,
+            f"{found.name} is {found.status}, not ACTIVE yet.",
+            ["Wait with `conn.compute.wait_for_server(server)`, then check again."],
+        )
+    return found
+
+
 #: exercise id (e.g. "nb01.herd") -> check function
 registry: dict[str, Check] = {}
 _hints: dict[str, tuple[str, ...]] = {}

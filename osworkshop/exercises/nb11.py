@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..checks import CheckResult, exercise
-from ..errors import explain_server_fault
+from ..checks import CheckResult, active_server, exercise
 from ..resources import is_marked, tag_for
 from ..vmware_nb11 import zone_aggregates, zone_hosts
 
@@ -112,27 +111,10 @@ def _shows_pinned_zone(conn: Any) -> bool:
 )
 def check_landed_in_zone(conn: Any, server: str, zone: str) -> CheckResult:
     """``server`` asked for ``zone``, is ACTIVE, and runs on a host the zone's aggregates hold."""
-    found = conn.compute.find_server(server, ignore_missing=True, all_projects=True)
-    if found is None:
-        return CheckResult(
-            False,
-            f"There is no server {server!r}.",
-            ["Boot it first, with the exact name the task gives."],
-        )
-    found = conn.compute.get_server(found.id)
-    if found.status == "ERROR":
-        fault = explain_server_fault(found)
-        return CheckResult(
-            False,
-            f"{found.name} is in ERROR: {fault.detail if fault else found.fault}",
-            [fault.what_to_do if fault else "Delete it and boot again."],
-        )
-    if found.status != "ACTIVE":
-        return CheckResult(
-            False,
-            f"{found.name} is {found.status}, not ACTIVE yet.",
-            ["Wait for it: `conn.compute.wait_for_server(server)`."],
-        )
+    found = active_server(conn, server, "Boot it first, with the exact name the task gives.",
+                          all_projects=True)
+    if isinstance(found, CheckResult):
+        return found
     pinned = getattr(found, "pinned_availability_zone", None)
     if _shows_pinned_zone(conn) and pinned != zone:
         return CheckResult(

@@ -7,8 +7,7 @@ from typing import Any
 
 from openstack import exceptions as sdk_exc
 
-from ..checks import CheckResult, exercise
-from ..errors import explain_server_fault
+from ..checks import CheckResult, active_server, exercise
 
 
 def image_property(image: Any, key: str) -> Any:
@@ -177,27 +176,9 @@ def check_cutover(
 ) -> CheckResult:
     """``server`` is ACTIVE, boots from ``image`` (on ``flavor``), has a port with ``mac`` and
     ``volume`` attached."""
-    found = conn.compute.find_server(server, ignore_missing=True)
-    if found is None:
-        return CheckResult(
-            False,
-            f"There is no server {server!r} yet.",
-            ["Boot it on the pre-created port (see the hints)."],
-        )
-    found = conn.compute.get_server(found.id)
-    if found.status == "ERROR":
-        fault = explain_server_fault(found)
-        return CheckResult(
-            False,
-            f"{found.name} is in ERROR: {fault.detail if fault else ''}",
-            [fault.what_to_do if fault else "Delete it and boot again."],
-        )
-    if found.status != "ACTIVE":
-        return CheckResult(
-            False,
-            f"{found.name} is {found.status}, not ACTIVE yet.",
-            ["Wait with `conn.compute.wait_for_server(server)`, then check again."],
-        )
+    found = active_server(conn, server, "Boot it on the pre-created port (see the hints).")
+    if isinstance(found, CheckResult):
+        return found
     wanted, problem = _find_image(conn, image)
     if problem is not None:
         return problem
