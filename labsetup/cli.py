@@ -53,7 +53,7 @@ def cmd_up(args: argparse.Namespace, lab: Lab) -> int:
 
     from labsetup import lab as L
     from labsetup.clouds import clouds_yaml_path
-    from labsetup.config import LOOPBACK, set_bind_address
+    from labsetup.config import LOOPBACK, set_bind_address, set_profile
     wanted = LOOPBACK if args.loopback else (check_bind_address(args.bind) if args.bind else None)
     if wanted is not None and wanted != lab.host:
         if L.running_anything(lab):
@@ -62,6 +62,13 @@ def cmd_up(args: argparse.Namespace, lab: Lab) -> int:
             L.down(lab)
         set_bind_address(lab.paths, wanted)
         lab = dataclasses.replace(lab, host=wanted)
+    if args.profile is not None and args.profile != lab.profile:
+        if L.running_anything(lab):
+            print(f"Switching to the {args.profile} profile: restarting the services "
+                  "(everything you made is kept).")
+            L.stop_services(lab, L.OPENSTACK)
+        set_profile(lab.paths, args.profile)
+        lab = dataclasses.replace(lab, profile=args.profile)
     seconds = L.up(lab, jupyter=not args.no_jupyter)
     print(f"\nThe lab cloud is up ({seconds:.0f} s). Clouds `lab-admin` and `lab-demo` are in "
           f"{clouds_yaml_path()}.")
@@ -293,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "of the machine (remembered) instead of 127.0.0.1 only")
     where.add_argument("--loopback", action="store_true",
                        help="leave classroom mode: listen on 127.0.0.1 only again")
+    s.add_argument("--profile", choices=("default", "classroom"),
+                   help="worker settings (remembered): default uses the least memory; "
+                        "classroom gives the busiest APIs a second process for a room")
     s.set_defaults(func=cmd_up)
 
     s = sub.add_parser("install", help="install everything the lab needs, start nothing",

@@ -161,6 +161,25 @@ def set_bind_address(paths: Paths, address: str | None) -> None:
         f.write_text(address + "\n")
 
 
+#: default: one process per API (least memory); classroom: the busiest APIs get a second
+#: process, for a room of learners (see benchmarks/classroom.py).
+PROFILES = ("default", "classroom")
+
+
+def read_profile(paths: Paths) -> str:
+    f = paths.state / "profile"
+    name = f.read_text().strip() if f.exists() else "default"
+    return name if name in PROFILES else "default"
+
+
+def set_profile(paths: Paths, name: str) -> None:
+    f = paths.state / "profile"
+    if name == "default":
+        f.unlink(missing_ok=True)
+    else:
+        f.write_text(name + "\n")
+
+
 @dataclass(frozen=True)
 class Lab:
     """What every service module needs: paths, secrets and where to listen."""
@@ -168,13 +187,15 @@ class Lab:
     paths: Paths
     secrets: Secrets
     host: str = "127.0.0.1"
+    profile: str = "default"
 
     @classmethod
     def load(cls) -> Lab:
         paths = Paths(lab_home())
         paths.make()
         host = os.environ.get("LABSETUP_BIND") or bind_address(paths) or LOOPBACK
-        return cls(paths=paths, secrets=Secrets.load_or_create(paths), host=host)
+        return cls(paths=paths, secrets=Secrets.load_or_create(paths), host=host,
+                   profile=read_profile(paths))
 
     def url(self, service: str, path: str = "") -> str:
         return f"http://{self.host}:{PORTS[service]}{path}"

@@ -210,6 +210,15 @@ def privsep(lab: Lab, conf: str, *sections: str) -> dict[str, dict[str, object]]
     return {section: {"helper_command": helper} for section in sections}
 
 
+#: The APIs a room of learners keeps busiest (benchmarks/classroom.py): two processes each in
+#: the classroom profile, so that both cores serve them.
+CLASSROOM_APIS = ("keystone", "neutron", "nova-api")
+
+
+def api_processes(lab: Lab, name: str) -> int:
+    return 2 if lab.profile == "classroom" and name in CLASSROOM_APIS else 1
+
+
 def uwsgi_api(service: Service, lab: Lab, name: str, module: str, port_name: str,
               env: Mapping[str, str], threads: int = 2, pyargv: str = "") -> Daemon:
     """A single-process uWSGI server for one OpenStack API, on 127.0.0.1 (or the bind address)."""
@@ -219,7 +228,8 @@ def uwsgi_api(service: Service, lab: Lab, name: str, module: str, port_name: str
         "--module", f"{module}:application",
         "--home", str(lab.paths.venv),
         "--procname-prefix-spaced", f"lab-{name}",
-        "--processes", "1", "--threads", str(threads), "--enable-threads",
+        "--processes", str(api_processes(lab, name)), "--threads", str(threads),
+        "--enable-threads",
         "--die-on-term", "--need-app", "--single-interpreter", "--lazy-apps",
         "--buffer-size", "65535",
         # glanceclient streams uploads in 1 MiB chunks: uWSGI's default limit (1 MB) refuses them

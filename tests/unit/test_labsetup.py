@@ -228,3 +228,20 @@ def test_bind_refuses_what_is_not_an_address_of_this_machine() -> None:
                        ("192.0.2.77", "no address")):
         with pytest.raises(LabError, match=words):
             check_bind_address(bad)
+
+
+def test_profile_gives_the_busiest_apis_a_second_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from labsetup.config import Lab, set_profile
+    from labsetup.services.base import api_processes
+    monkeypatch.setenv("LABSETUP_HOME", str(tmp_path))
+    lab = Lab.load()
+    assert lab.profile == "default" and api_processes(lab, "neutron") == 1
+    set_profile(lab.paths, "classroom")
+    lab = Lab.load()
+    assert lab.profile == "classroom"
+    assert [api_processes(lab, n) for n in ("keystone", "neutron", "nova-api", "glance")] == \
+        [2, 2, 2, 1]
+    set_profile(lab.paths, "default")
+    assert Lab.load().profile == "default"
