@@ -107,6 +107,13 @@ def register_identity(lab: Lab) -> None:
         ids.grant(service_pid, uid, "service")
     services = s("GET", _ks(s, "/services"))["services"]
     endpoints = s("GET", _ks(s, "/endpoints"))["endpoints"]
+    # Keystone's own endpoints come from `keystone-manage bootstrap` on the first start;
+    # after `up --bind` they must follow the address like the others.
+    identity = find(services, type="identity")
+    if identity is not None:
+        for ep in endpoints:
+            if ep["service_id"] == identity["id"] and ep["url"].rstrip("/") != lab.auth_url:
+                s("PATCH", _ks(s, f"/endpoints/{ep['id']}"), {"endpoint": {"url": lab.auth_url}})
     for name, stype, port, path in CATALOG:
         svc = find(services, type=stype)
         if svc is None:

@@ -203,6 +203,9 @@ def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
     with p.step("API services; Nova, Cinder and Swift workers importing"):
         if not all(d.running() for s in (Nova(), Cinder()) for d in s.daemons(lab)):
             compute_started = utcnow()
+        # Workers fork only after this run has registered the catalog: an earlier run's
+        # marker would let them read endpoints that still name another address (--bind).
+        identity_ready(lab).unlink(missing_ok=True)
         for s in OPENSTACK:
             s.start_api(lab)
         # Each launcher imports its project now and forks its workers once Keystone,
