@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import openstack
@@ -107,15 +108,20 @@ def test_one_api_killed(lab: Lab, work: dict[str, str]) -> None:
 def test_machine_restart_brings_the_same_cloud_back(lab: Lab, work: dict[str, str]) -> None:
     everything = set().union(*L.processes(lab).values())
     assert len(everything) > 20
-    for pid in everything:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    assert not any(L.processes(lab).values())
-    status = labsetup("status")
-    assert status.returncode == 1
-    up = labsetup("up")  # with JupyterLab, as the README's first command
+    try:
+        for pid in everything:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 30  # SIGKILL is delivered, then the process is reaped
+        while any(L.processes(lab).values()) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not any(L.processes(lab).values())
+        status = labsetup("status")
+        assert status.returncode == 1
+    finally:
+        up = labsetup("up")  # with JupyterLab, as the README's first command
     assert up.returncode == 0, up.stdout[-2000:] + up.stderr[-2000:]
     assert labsetup("status").returncode == 0
     still_there(work)
