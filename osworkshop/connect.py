@@ -112,9 +112,39 @@ def connect_as(like: Connection, username: str, password: str, project: str) -> 
     return conn
 
 
+def classroom_student(cloud: str | None = None) -> str | None:
+    """The student's name when ``cloud`` (default: the learner's) is a classroom cloud made by
+    ``labsetup classroom create``, else None."""
+    from openstack.config import OpenStackConfig
+
+    try:
+        config = OpenStackConfig(config_files=config_files(), load_envvars=False).get_one(
+            cloud=cloud_name(cloud)).config
+    except Exception:  # noqa: BLE001 - no such cloud: not a classroom either
+        return None
+    marker = config.get("osworkshop")
+    if isinstance(marker, dict) and marker.get("classroom"):
+        return str(marker.get("student") or "student")
+    return None
+
+
 def admin(*, check: bool = True) -> Connection:
     """Connect as the cloud administrator ($OSWORKSHOP_ADMIN_CLOUD, else lab-admin)."""
-    return connect(os.environ.get("OSWORKSHOP_ADMIN_CLOUD") or DEFAULT_ADMIN_CLOUD, check=check)
+    name = os.environ.get("OSWORKSHOP_ADMIN_CLOUD") or DEFAULT_ADMIN_CLOUD
+    try:
+        return connect(name, check=check)
+    except CourseError as err:
+        student = classroom_student()
+        if student is None:
+            raise
+        raise CourseError(
+            "No administrator login in a shared classroom",
+            f"You are {student}, a member of your own project; the room's lab keeps its "
+            f"administrator (`{name}`) with the instructor.",
+            "Watch the administrator steps of this notebook on the projector and run the "
+            "member steps yourself, or run the whole notebook in a lab of your own "
+            "(`python3 -m labsetup up`, see the README).",
+        ) from err
 
 
 def _catalog(conn: Any) -> list[dict[str, Any]]:

@@ -186,3 +186,27 @@ def test_a_broken_clouds_yaml_is_named_with_its_line(
     f.write_text("clouds:\n  - lab-demo\n")
     err = C.broken_config_file()
     assert err is not None and "wrong shape" in err.title
+
+
+def test_admin_in_a_classroom_says_the_instructor_has_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f = tmp_path / "clouds.yaml"
+    f.write_text(
+        "clouds:\n  lab-demo:\n    auth: {auth_url: 'http://127.0.0.1:9/v3', username: ada,"
+        " password: x, project_name: class-ada}\n    osworkshop: {classroom: true, student: Ada}\n"
+    )
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(f))
+    monkeypatch.setattr("openstack.config.loader.CONFIG_FILES", [])
+    monkeypatch.delenv("OS_CLOUD", raising=False)
+    monkeypatch.delenv("OSWORKSHOP_CLOUD", raising=False)
+    C = importlib.import_module("osworkshop.connect")
+    assert C.classroom_student() == "Ada"
+    with pytest.raises(CourseError) as err:
+        osworkshop.admin()
+    assert "No administrator login" in err.value.title and "Ada" in err.value.detail
+    f.write_text(f.read_text().replace("    osworkshop: {classroom: true, student: Ada}\n", ""))
+    assert C.classroom_student() is None
+    with pytest.raises(CourseError) as err:
+        osworkshop.admin()
+    assert "No administrator login" not in err.value.title
