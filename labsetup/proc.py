@@ -287,12 +287,13 @@ def descendants(pid: int) -> list[int]:
 
 
 def pids_named(comm: str) -> set[int]:
-    """Processes whose command name is ``comm`` (for example Erlang's ``epmd``)."""
+    """This user's processes whose command name is ``comm`` (for example Erlang's ``epmd``);
+    another user's lab on the machine (the Binder test's) is not ours to count or kill."""
     found = set()
     for p in Path("/proc").iterdir():
         if p.name.isdigit():
             try:
-                if (p / "comm").read_text().strip() == comm:
+                if (p / "comm").read_text().strip() == comm and p.stat().st_uid == os.getuid():
                     found.add(int(p.name))
             except OSError:
                 pass

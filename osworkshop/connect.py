@@ -40,6 +40,13 @@ def broken_config_file() -> CourseError | None:
         try:
             with open(path, encoding="utf-8") as fh:
                 data = yaml.safe_load(fh)
+        except OSError as exc:
+            return CourseError(
+                "Your clouds.yaml cannot be read",
+                f"{path}: {exc.strerror or exc}.",
+                "Check its owner and permissions (it should be yours, mode 0600): "
+                f"`ls -l {path}`.",
+            )
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -210,3 +210,20 @@ def test_admin_in_a_classroom_says_the_instructor_has_it(
     with pytest.raises(CourseError) as err:
         osworkshop.admin()
     assert "No administrator login" not in err.value.title
+
+
+def test_an_unreadable_clouds_yaml_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    C = importlib.import_module("osworkshop.connect")
+    f = tmp_path / "clouds.yaml"
+    f.write_text("clouds: {}\n")
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(f))
+    monkeypatch.setattr("openstack.config.loader.CONFIG_FILES", [])
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("builtins.open", refuse)
+    err = C.broken_config_file()
+    assert err is not None and "cannot be read" in err.title and "Permission denied" in err.detail

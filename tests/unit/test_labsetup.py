@@ -245,3 +245,11 @@ def test_profile_gives_the_busiest_apis_a_second_process(
         [2, 2, 2, 1]
     set_profile(lab.paths, "default")
     assert Lab.load().profile == "default"
+
+
+def test_pids_named_counts_only_this_users_processes() -> None:
+    from labsetup.proc import pids_named
+    me = pids_named(Path(f"/proc/{os.getpid()}/comm").read_text().strip())
+    assert os.getpid() in me
+    assert all(Path(f"/proc/{p}").stat().st_uid == os.getuid() for p in me if
+               Path(f"/proc/{p}").exists())
