@@ -144,7 +144,10 @@ class _Cleaner:
             return []
 
     def find_servers(self) -> list[Any]:
-        return self.marked(self.conn.compute.servers(**self.everyone()))
+        # DELETED: Nova has deleted the server and is finishing its bookkeeping; for a moment
+        # it is still listed (and wait_for_delete already returns), but nothing is left.
+        return [s for s in self.marked(self.conn.compute.servers(**self.everyone()))
+                if str(_get(s, "status") or "").upper() != "DELETED"]
 
     def find_floating_ips(self) -> list[Any]:
         server_ids = {s.id for s in self.find("servers")}

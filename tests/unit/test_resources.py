@@ -385,6 +385,15 @@ def test_cleanup_is_idempotent() -> None:
     assert set(again.values()) == {0}
 
 
+def test_a_server_nova_has_deleted_is_not_left_over() -> None:
+    # under load Nova lists a deleted server for a moment, with status DELETED
+    cloud = FakeCloud()
+    t = tags("05")
+    cloud.add("servers", name="gone", tags=t["tags"], status="DELETED")
+    cloud.add("servers", name="stopped", tags=t["tags"], status="SHUTOFF")
+    assert leftovers(cloud, "05") == {"servers": ["stopped"]}
+
+
 def test_leftovers_lists_names_by_kind() -> None:
     cloud = FakeCloud()
     populate(cloud)
