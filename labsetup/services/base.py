@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -210,25 +211,39 @@ def privsep(lab: Lab, conf: str, *sections: str) -> dict[str, dict[str, object]]
     return {section: {"helper_command": helper} for section in sections}
 
 
-#: The APIs a room of learners keeps busiest (benchmarks/classroom.py): two processes each in
-#: the classroom profile, so that both cores serve them.
-CLASSROOM_APIS = ("keystone", "neutron", "nova-api")
+#: uWSGI (processes, threads) of each API.  Default: one process each, the least memory.
+#: Classroom: what benchmarks/classroom.py measured best for a room of 30 learners on 2 cores
+#: (see README, "Teaching a room").  Threads waiting on another service cost no CPU, so the
+#: APIs that wait (the Nova API waits on Neutron, Cinder and the computes) get many.
+WORKERS: dict[str, dict[str, tuple[int, int]]] = {
+    "default": {"keystone": (1, 4), "glance": (1, 4), "placement": (1, 2), "neutron": (1, 4),
+                "nova-api": (1, 4), "cinder-api": (1, 4)},
+}
+WORKERS["classroom"] = {**WORKERS["default"], "neutron": (2, 8), "nova-api": (1, 16)}
 
 
-def api_processes(lab: Lab, name: str) -> int:
-    return 2 if lab.profile == "classroom" and name in CLASSROOM_APIS else 1
+def api_workers(lab: Lab, name: str) -> tuple[int, int]:
+    """(processes, threads) for one API; ``LABSETUP_WORKERS=neutron=2x8,...`` overrides
+    (for trying settings with the benchmark)."""
+    for item in os.environ.get("LABSETUP_WORKERS", "").split(","):
+        key, _, value = item.strip().partition("=")
+        if key == name and re.fullmatch(r"[1-8]x[1-9][0-9]?", value):
+            processes, threads = value.split("x")
+            return int(processes), int(threads)
+    return WORKERS.get(lab.profile, WORKERS["default"]).get(name, (1, 4))
 
 
 def uwsgi_api(service: Service, lab: Lab, name: str, module: str, port_name: str,
-              env: Mapping[str, str], threads: int = 2, pyargv: str = "") -> Daemon:
-    """A single-process uWSGI server for one OpenStack API, on 127.0.0.1 (or the bind address)."""
+              env: Mapping[str, str], pyargv: str = "") -> Daemon:
+    """A uWSGI server for one OpenStack API, on 127.0.0.1 (or the bind address)."""
+    processes, threads = api_workers(lab, name)
     argv = [
         str(lab.paths.bin("uwsgi")),
         "--http-socket", f"{lab.host}:{PORTS[port_name]}",
         "--module", f"{module}:application",
         "--home", str(lab.paths.venv),
         "--procname-prefix-spaced", f"lab-{name}",
-        "--processes", str(api_processes(lab, name)), "--threads", str(threads),
+        "--processes", str(processes), "--threads", str(threads),
         "--enable-threads",
         "--die-on-term", "--need-app", "--single-interpreter", "--lazy-apps",
         "--buffer-size", "65535",

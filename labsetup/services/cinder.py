@@ -75,7 +75,7 @@ class Cinder(Service):
     def daemons(self, lab: Lab) -> list[Daemon]:
         conf = self.conf(lab)
         logs = lab.paths.log
-        api = uwsgi_api(self, lab, "cinder-api", "cinder.wsgi.api", "cinder", threads=4,
+        api = uwsgi_api(self, lab, "cinder-api", "cinder.wsgi.api", "cinder",
                         env={}, pyargv=f"--config-file {conf} --log-file {logs / 'cinder-api.log'}")
         ds = [api]
         for binary in ("cinder-scheduler", "cinder-volume"):

@@ -51,5 +51,5 @@ class Glance(Service):
             self.mark_synced(lab)
 
     def daemons(self, lab: Lab) -> list[Daemon]:
-        return [uwsgi_api(self, lab, "glance", "glance.wsgi.api", "glance", threads=4,
+        return [uwsgi_api(self, lab, "glance", "glance.wsgi.api", "glance",
                           env={"OS_GLANCE_CONFIG_DIR": str(lab.etc("glance"))})]

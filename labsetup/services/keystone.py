@@ -56,7 +56,7 @@ class Keystone(Service):
             self.mark_synced(lab)
 
     def daemons(self, lab: Lab) -> list[Daemon]:
-        return [uwsgi_api(self, lab, "keystone", "keystone.wsgi.api", "keystone", threads=4,
+        return [uwsgi_api(self, lab, "keystone", "keystone.wsgi.api", "keystone",
                           env={"OS_KEYSTONE_CONFIG_DIR": str(lab.etc("keystone")),
                                "OS_KEYSTONE_CONFIG_FILES": "keystone.conf"})]
 

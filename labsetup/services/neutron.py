@@ -63,5 +63,5 @@ class Neutron(Service):
             self.mark_synced(lab)
 
     def daemons(self, lab: Lab) -> list[Daemon]:
-        return [uwsgi_api(self, lab, "neutron", "neutron.wsgi.api", "neutron", threads=4,
+        return [uwsgi_api(self, lab, "neutron", "neutron.wsgi.api", "neutron",
                           env={"OS_NEUTRON_CONFIG_DIR": str(lab.etc("neutron"))})]

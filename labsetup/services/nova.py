@@ -99,7 +99,7 @@ class Nova(Service):
     def daemons(self, lab: Lab) -> list[Daemon]:
         conf = self.conf(lab)
         logs = lab.paths.log
-        api = uwsgi_api(self, lab, "nova-api", "nova.wsgi.osapi_compute", "nova", threads=4,
+        api = uwsgi_api(self, lab, "nova-api", "nova.wsgi.osapi_compute", "nova",
                         env={"OS_NOVA_CONFIG_DIR": str(lab.etc("nova")),
                              "OS_NOVA_CONFIG_FILES": "api-paste.ini;nova.conf"})
         ds = [api]

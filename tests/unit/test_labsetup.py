@@ -230,19 +230,26 @@ def test_bind_refuses_what_is_not_an_address_of_this_machine() -> None:
             check_bind_address(bad)
 
 
-def test_profile_gives_the_busiest_apis_a_second_process(
+def test_profile_sets_processes_and_threads_of_the_apis(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from labsetup.config import Lab, set_profile
-    from labsetup.services.base import api_processes
+    from labsetup.services.base import WORKERS, api_workers
     monkeypatch.setenv("LABSETUP_HOME", str(tmp_path))
+    monkeypatch.delenv("LABSETUP_WORKERS", raising=False)
     lab = Lab.load()
-    assert lab.profile == "default" and api_processes(lab, "neutron") == 1
+    assert lab.profile == "default"
+    assert {api_workers(lab, n)[0] for n in WORKERS["default"]} == {1}
     set_profile(lab.paths, "classroom")
     lab = Lab.load()
     assert lab.profile == "classroom"
-    assert [api_processes(lab, n) for n in ("keystone", "neutron", "nova-api", "glance")] == \
-        [2, 2, 2, 1]
+    assert api_workers(lab, "neutron") == WORKERS["classroom"]["neutron"] != \
+        WORKERS["default"]["neutron"]
+    # an override for trying settings; nonsense in it is ignored, not half-applied
+    monkeypatch.setenv("LABSETUP_WORKERS", "neutron=3x6, glance=lots, keystone=0x4")
+    assert api_workers(lab, "neutron") == (3, 6)
+    assert api_workers(lab, "glance") == WORKERS["classroom"]["glance"]
+    assert api_workers(lab, "keystone") == WORKERS["classroom"]["keystone"]
     set_profile(lab.paths, "default")
     assert Lab.load().profile == "default"
 
