@@ -20,6 +20,7 @@ from labsetup.services.base import (
     copy_shipped,
     fork_group,
     keystone_auth,
+    policy_in_code,
     privsep,
     uwsgi_api,
     write_ini,
@@ -38,6 +39,7 @@ class Cinder(Service):
         return str(lab.etc("cinder") / "cinder.conf")
 
     def configure(self, lab: Lab) -> None:
+        policy_in_code(lab.etc("cinder"))
         etc, state = lab.etc("cinder"), lab.state("cinder")
         write_ini(etc / "cinder.conf", {
             "DEFAULT": {**common_default(lab, "cinder"), "use_stderr": False,

@@ -14,6 +14,7 @@ from labsetup.services.base import (
     Service,
     authtoken,
     copy_shipped,
+    policy_in_code,
     uwsgi_api,
     write_ini,
 )
@@ -26,6 +27,7 @@ class Glance(Service):
     api_port = "glance"
 
     def configure(self, lab: Lab) -> None:
+        policy_in_code(lab.etc("glance"))
         etc, state = lab.etc("glance"), lab.state("glance")
         write_ini(etc / "glance-api.conf", {
             "DEFAULT": {"debug": False, "log_file": str(lab.paths.log / "glance.log"),

@@ -13,7 +13,7 @@ import pwd
 
 from labsetup.config import REGION, Lab
 from labsetup.proc import Daemon
-from labsetup.services.base import Service, uwsgi_api, write_ini
+from labsetup.services.base import Service, policy_in_code, uwsgi_api, write_ini
 
 
 class Keystone(Service):
@@ -24,6 +24,7 @@ class Keystone(Service):
     api_path = "/v3"
 
     def configure(self, lab: Lab) -> None:
+        policy_in_code(lab.etc("keystone"))
         etc = lab.etc("keystone")
         write_ini(etc / "keystone.conf", {
             "DEFAULT": {"debug": False, "log_file": str(lab.paths.log / "keystone.log"),

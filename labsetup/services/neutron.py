@@ -18,6 +18,7 @@ from labsetup.services.base import (
     common_default,
     copy_shipped,
     keystone_auth,
+    policy_in_code,
     uwsgi_api,
     write_ini,
 )
@@ -30,6 +31,7 @@ class Neutron(Service):
     api_port = "neutron"
 
     def configure(self, lab: Lab) -> None:
+        policy_in_code(lab.etc("neutron"))
         etc, state = lab.etc("neutron"), lab.state("neutron")
         write_ini(etc / "neutron.conf", {
             "DEFAULT": {**common_default(lab, "neutron"), "use_stderr": False,

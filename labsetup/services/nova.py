@@ -22,6 +22,7 @@ from labsetup.services.base import (
     copy_shipped,
     fork_group,
     keystone_auth,
+    policy_in_code,
     uwsgi_api,
     write_ini,
 )
@@ -42,6 +43,7 @@ class Nova(Service):
         return str(lab.etc("nova") / f"{host}.conf")
 
     def configure(self, lab: Lab) -> None:
+        policy_in_code(lab.etc("nova"))
         etc, state = lab.etc("nova"), lab.state("nova")
         write_ini(etc / "nova.conf", {
             "DEFAULT": {**common_default(lab, "nova"),

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from labsetup.config import Lab
 from labsetup.proc import Daemon
-from labsetup.services.base import NO_NOTIFICATIONS, Service, authtoken, uwsgi_api, write_ini
+from labsetup.services.base import (
+    NO_NOTIFICATIONS,
+    Service,
+    authtoken,
+    policy_in_code,
+    uwsgi_api,
+    write_ini,
+)
 
 
 class Placement(Service):
@@ -18,6 +25,7 @@ class Placement(Service):
     api_port = "placement"
 
     def configure(self, lab: Lab) -> None:
+        policy_in_code(lab.etc("placement"))
         write_ini(lab.etc("placement") / "placement.conf", {
             "DEFAULT": {"debug": False, "log_file": str(lab.paths.log / "placement.log"),
                         "use_stderr": False},
