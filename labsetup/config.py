@@ -161,8 +161,9 @@ def set_bind_address(paths: Paths, address: str | None) -> None:
         f.write_text(address + "\n")
 
 
-#: default: one process per API (least memory); classroom: the busiest APIs get a second
-#: process, for a room of learners (see benchmarks/classroom.py).
+#: default: one process per API (least memory); classroom: the busiest APIs get more processes
+#: and threads, MariaDB a bigger page cache, for a room of learners (services/base.py WORKERS,
+#: services/mariadb.py; measured with benchmarks/classroom.py).
 PROFILES = ("default", "classroom")
 
 

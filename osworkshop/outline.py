@@ -465,20 +465,23 @@ BEFORE_THE_DAY = """\
   Every learner then has the administrator account (`lab-admin`) too, so every notebook runs
   as written.
 - **A room shares one lab.** Run the lab on one machine and give every learner a project of
-  their own: `python3 -m labsetup up --bind ADDRESS` (the machine's address on the room's
-  network), then `python3 -m labsetup classroom create --students N --address ADDRESS` (or
+  their own: `python3 -m labsetup up --profile classroom --bind ADDRESS` (the machine's
+  address on the room's network), then `python3 -m labsetup classroom create --students N --address ADDRESS` (or
   `--names roster.txt`, one name per line). Each learner gets a project `class-<name>`, a user
   with the `member` role, quotas, their own `demo-net`, a `clouds.yaml` whose cloud is called
   `lab-demo` (so the notebooks work unchanged), and a page in
   `$LABSETUP_HOME/classroom/handouts.html` with their password: print it and hand it out.
   Learners have no administrator account. Notebook 00 skips its administrator checks by
-  itself; elsewhere a cell that calls `osworkshop.admin()` stops with the red box **Cloud
-  configuration problem** (there is no `lab-admin` in their `clouds.yaml`). Show the
+  itself; elsewhere a cell that calls `osworkshop.admin()` stops with the red box **No
+  administrator login in a shared classroom** (their `clouds.yaml` has no `lab-admin`). Show the
   administrator steps (flavors, hypervisors, quotas, aggregates, live migration, evacuation)
   on the projector from the lab machine, where `lab-admin` exists.
   Give every learner their own JupyterLab and copy of the notebooks; one shared JupyterLab
   would mean one token and one copy of every notebook for the whole room.
-  `benchmarks/classroom.py --learners N` simulates the room's load before the day.
+  The classroom profile gives the busiest APIs more processes (README, "Teaching a room", has
+  the figures). Keep the room near the agenda's pace: on 2 cores, 30 learners booting servers
+  in the same minute wait seconds. `benchmarks/classroom.py --learners N`
+  simulates the room's load before the day.
 
 ### The day before
 
