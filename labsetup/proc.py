@@ -132,8 +132,24 @@ def pid_alive(pid: int) -> bool:
         return False
 
 
+def group_alive(pgid: int) -> bool:
+    """Whether any live (not zombie) process is still in process group ``pgid``."""
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                fields = (p / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if fields[2] == str(pgid) and fields[0] != "Z":
+                return True
+    return False
+
+
 def stop_pid(pid: int, timeout: float = 30.0) -> None:
-    """SIGTERM the process group, then SIGKILL it if it does not exit in time."""
+    """SIGTERM the process group, then SIGKILL it if it does not exit in time.
+
+    Returns once the whole group has gone: a uWSGI API's other worker processes hold its
+    listening socket too, and the next start would find the port taken."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(pid, sig)
@@ -145,7 +161,8 @@ def stop_pid(pid: int, timeout: float = 30.0) -> None:
         while time.monotonic() < deadline:
             if not pid_alive(pid):
                 _reap(pid)
-                return
+                if not group_alive(pid):
+                    return
             time.sleep(0.1)
 
 

@@ -108,6 +108,39 @@ def test_daemon_start_stop_and_stale_pid_files(tmp_path: Path) -> None:
     d.stop(timeout=5)
 
 
+SLOW_CHILD = """
+import os, signal, sys, time
+if os.fork() == 0:  # a second worker: still busy for a second after SIGTERM, port in hand
+    signal.signal(signal.SIGTERM, lambda *_: (time.sleep(1.5), sys.exit(0)))
+else:  # the first: gone at once
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+time.sleep(300)
+"""
+
+
+def test_stop_waits_for_every_process_of_the_daemon(tmp_path: Path) -> None:
+    from labsetup.proc import group_alive
+    d = Daemon("workers", [sys.executable, "-c", SLOW_CHILD], tmp_path, tmp_path,
+               marker="a second worker")
+    pid = d.start()
+    deadline = time.monotonic() + 10
+    while len([p for p in Path("/proc").iterdir() if p.name.isdigit()
+               and _pgrp(p) == pid]) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert group_alive(pid)
+    t0 = time.monotonic()
+    d.stop(timeout=10)
+    assert not group_alive(pid)
+    assert time.monotonic() - t0 >= 1.0  # it waited for the slow worker
+
+
+def _pgrp(proc: Path) -> int:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[2])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
 def test_port_in_use_names_the_holder() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
