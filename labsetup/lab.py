@@ -21,8 +21,8 @@ from labsetup.proc import (
     LabError,
     descendants,
     pids_named,
-    port_in_use,
     wait_for,
+    wait_port_free,
     who_listens,
 )
 from labsetup.services.base import Check, Service, identity_ready
@@ -138,7 +138,7 @@ def port_conflicts(lab: Lab, services: tuple[Service, ...]) -> list[str]:
             continue
         port = PORTS[port_name]
         host = "127.0.0.1" if port_name == "rabbitmq" else lab.host
-        if port_in_use(port, host):
+        if not wait_port_free(port, host):
             found.append(f"port {port} ({svc.name}) is already in use by {who_listens(port)}. "
                          "Stop that program (or an old lab: `python3 -m labsetup down`).")
     return found

@@ -195,9 +195,14 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     return False
 
 
-def who_listens(port: int) -> str:
-    """Best effort: which process holds a TCP port (from /proc/net/tcp and /proc/*/fd)."""
-    inodes: set[str] = set()
+TCP_STATES = {"01": "ESTABLISHED", "02": "SYN_SENT", "03": "SYN_RECV", "04": "FIN_WAIT1",
+              "05": "FIN_WAIT2", "06": "TIME_WAIT", "07": "CLOSE", "08": "CLOSE_WAIT",
+              "09": "LAST_ACK", "0A": "LISTEN", "0B": "CLOSING", "0C": "NEW_SYN_RECV"}
+
+
+def port_sockets(port: int) -> list[tuple[str, str]]:
+    """(state, inode) of every TCP socket whose local port is ``port`` (/proc/net/tcp{,6})."""
+    found = []
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             rows = Path(table).read_text().splitlines()[1:]
@@ -205,8 +210,16 @@ def who_listens(port: int) -> str:
             continue
         for row in rows:
             cols = row.split()
-            if len(cols) > 9 and cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:
-                inodes.add(cols[9])
+            if len(cols) > 9 and int(cols[1].rsplit(":", 1)[1], 16) == port:
+                found.append((TCP_STATES.get(cols[3], cols[3]), cols[9]))
+    return found
+
+
+def listener_pid(port: int) -> int | None:
+    """The PID of a process holding a listening socket on ``port``, or None."""
+    inodes = {inode for state, inode in port_sockets(port) if state == "LISTEN"}
+    if not inodes:
+        return None
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
@@ -214,11 +227,38 @@ def who_listens(port: int) -> str:
             for fd in (proc / "fd").iterdir():
                 link = os.readlink(fd)
                 if link.startswith("socket:[") and link[8:-1] in inodes:
-                    cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-                    return f"PID {proc.name}: {cmd[:120]}"
+                    return int(proc.name)
         except OSError:
             continue
-    return "an unknown process"
+    return None
+
+
+def who_listens(port: int) -> str:
+    """Best effort: which process holds a TCP port, or which sockets keep it taken."""
+    pid = listener_pid(port)
+    if pid is not None:
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except OSError:
+            cmd = "(exited)"
+        return f"PID {pid}: {cmd[:120]}"
+    states = sorted(state for state, _ in port_sockets(port))
+    if not states:
+        return "an unknown process"
+    counts = ", ".join(f"{states.count(s)} {s}" for s in sorted(set(states)))
+    return f"no process (sockets of a stopped program still close: {counts})"
+
+
+def wait_port_free(port: int, host: str = "127.0.0.1", timeout: float = 15.0) -> bool:
+    """Wait while nobody listens on ``port`` but it cannot be bound yet (the sockets of a
+    program that just stopped still closing); True once it is free.  Returns at once when a
+    live process holds it: waiting would not help."""
+    deadline = time.monotonic() + timeout
+    while port_in_use(port, host):
+        if listener_pid(port) is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def http_answers(url: str, timeout: float = 2.0) -> int | None:

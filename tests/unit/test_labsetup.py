@@ -8,6 +8,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,7 +18,7 @@ import pytest
 from labsetup import cli, clouds
 from labsetup import lab as L
 from labsetup.config import REPO, Lab, Paths, Secrets
-from labsetup.proc import Daemon, LabError, port_in_use, who_listens
+from labsetup.proc import Daemon, LabError, port_in_use, wait_port_free, who_listens
 from labsetup.services.base import Check, write_ini
 
 SUBCOMMANDS = ["up", "down", "status", "doctor", "reset", "logs", "credentials", "host", "test"]
@@ -149,6 +150,45 @@ def test_port_in_use_names_the_holder() -> None:
         assert port_in_use(port)
         assert str(os.getpid()) in who_listens(port)
     assert not port_in_use(port)
+
+
+def test_a_port_kept_by_closing_sockets_is_named_and_waited_for() -> None:
+    """After a server stops, its closed connections can keep the port for a while: the message
+    says so instead of blaming an unknown process, and the preflight waits for the port."""
+    listener = socket.socket()  # no SO_REUSEADDR, so its closed connections block the port
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    server_side, _ = listener.accept()
+    listener.close()
+    server_side.close()  # the server closes first: FIN_WAIT2 until the client closes
+    try:
+        assert port_in_use(port)
+        assert "FIN_WAIT2" in who_listens(port) and "no process" in who_listens(port)
+        t0 = time.monotonic()
+        assert not wait_port_free(port, timeout=0.5)
+        assert time.monotonic() - t0 >= 0.5
+    finally:
+        client.close()
+
+
+def test_wait_port_free_returns_when_the_port_is_released() -> None:
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))  # bound, not listening: nobody to name
+    port = holder.getsockname()[1]
+    threading.Timer(0.5, holder.close).start()
+    assert wait_port_free(port, timeout=10)
+    assert not port_in_use(port)
+
+
+def test_wait_port_free_does_not_wait_for_a_live_listener() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        t0 = time.monotonic()
+        assert not wait_port_free(s.getsockname()[1], timeout=10)
+        assert time.monotonic() - t0 < 5
 
 
 def test_preflight_reports_a_taken_port(home: Path, monkeypatch) -> None:
