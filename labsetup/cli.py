@@ -265,7 +265,9 @@ def _classroom(args: argparse.Namespace, lab: Lab) -> int:
         for kind, n in left.items():
             print(f"  {kind:24} {n} left")
         total = sum(left.values())
-        print(f"{total} resource(s) left." if total else "0 resources left: the room is clean.")
+        print(f"{total} resource(s) left: run teardown again; the roster is kept for it."
+              if total else "0 resources left: the room is clean, and its roster, handouts and "
+              "clouds.yaml files are deleted.")
         return 1 if total else 0
     raise AssertionError(action)
 

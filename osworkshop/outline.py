@@ -530,8 +530,9 @@ BEFORE_THE_DAY = """\
 - In a room, `python3 -m labsetup classroom progress` shows which exercise checks each
   learner has passed; `python3 -m labsetup classroom reset STUDENT` empties one learner's
   project and gives back their starting network (their login stays). At the end,
-  `python3 -m labsetup classroom teardown` deletes every student and what they made, and
-  `python3 -m labsetup up --loopback` returns the lab to 127.0.0.1 only.
+  `python3 -m labsetup classroom teardown` deletes every student and what they made, then the
+  roster, handouts and clouds.yaml files with their passwords; `python3 -m labsetup up
+  --loopback` returns the lab to 127.0.0.1 only.
 """
 
 

@@ -55,6 +55,7 @@ def room(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
     gone = labsetup("classroom", "teardown", "--yes")
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert "0 resources left" in gone.stdout
+    assert not (lab.paths.home / ROOM).exists(), "teardown left the room's files (passwords)"
 
 
 def test_create_writes_private_files(lab: Lab, room: dict[str, str]) -> None:
