@@ -40,6 +40,7 @@ import traceback
 import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import TimeoutError as FuturesTimeout
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,8 @@ def learner(lab: Any, student: Any, recorder: Recorder, deadline: float,
     def cell() -> None:  # reading the text above the next code cell, then running it
         if think:
             time.sleep(random.uniform(0.5 * think, 1.5 * think))
+        if time.monotonic() > deadline:  # what this learner made, teardown removes
+            raise TimeoutError("--time-limit passed before this learner's next cell")
 
     time.sleep(random.uniform(0, think or 5))  # a room does not press Enter in the same instant
     conn = C.student_conn(lab, student)
@@ -247,14 +250,23 @@ def main() -> int:
         with ThreadPoolExecutor(max_workers=args.learners) as pool:
             futures = {pool.submit(learner, lab, s, recorder, deadline, args.think): s
                        for s in students}
-            for future in as_completed(futures, timeout=args.time_limit + 60):
-                who = futures[future].slug
-                try:
-                    leftovers += [f"{who}: {x}" for x in future.result()]
-                except Exception as exc:  # noqa: BLE001 - counted and printed, not hidden
-                    errors.append(f"{who}: {type(exc).__name__}: {str(exc)[:300]}")
-                    if os.environ.get("BENCH_DEBUG"):
-                        traceback.print_exc()
+            try:
+                for future in as_completed(futures, timeout=args.time_limit + 60):
+                    who = futures[future].slug
+                    try:
+                        leftovers += [f"{who}: {x}" for x in future.result()]
+                    except Exception as exc:  # noqa: BLE001 - counted and printed, not hidden
+                        errors.append(f"{who}: {type(exc).__name__}: {str(exc)[:300]}")
+                        if os.environ.get("BENCH_DEBUG"):
+                            traceback.print_exc()
+            except FuturesTimeout:
+                late = sorted(s.slug for f, s in futures.items() if not f.done())
+                errors.append(f"--time-limit {args.time_limit} s passed with {len(late)} "
+                              f"learner(s) still working ({', '.join(late[:5])}"
+                              f"{', ...' if len(late) > 5 else ''}); they stop at their next "
+                              "wait, then the room is torn down")
+                print(f"time limit passed: waiting for {len(late)} learner(s) to stop...",
+                      flush=True)
         wall = time.monotonic() - started
         cpu_used = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_seconds(lab).items()}
         own = os.times()
@@ -265,6 +277,10 @@ def main() -> int:
         teardown_s = time.monotonic() - t0
 
     latencies = [s for _, _, s in recorder.samples]
+    if not latencies:
+        print(f"\nno API request finished; errors: {errors[:5]}; left after teardown: "
+              f"{sum(left.values())}")
+        return 1
     by_service: dict[str, list[float]] = defaultdict(list)
     for service, _call, secs in recorder.samples:
         by_service[service].append(secs)
