@@ -136,7 +136,14 @@ def classroom_student(cloud: str | None = None) -> str | None:
 
 
 def admin(*, check: bool = True) -> Connection:
-    """Connect as the cloud administrator ($OSWORKSHOP_ADMIN_CLOUD, else lab-admin)."""
+    """Connect as the cloud administrator ($OSWORKSHOP_ADMIN_CLOUD, else lab-admin).
+
+    A student of a shared classroom has no administrator login. In a notebook they get a
+    :class:`~osworkshop.admin_steps.NoAdmin` instead, and every later statement that needs it
+    is skipped with a note (see :mod:`osworkshop.admin_steps`); elsewhere a CourseError says
+    so."""
+    from .admin_steps import NoAdmin, activate
+
     name = os.environ.get("OSWORKSHOP_ADMIN_CLOUD") or DEFAULT_ADMIN_CLOUD
     try:
         return connect(name, check=check)
@@ -144,14 +151,13 @@ def admin(*, check: bool = True) -> Connection:
         student = classroom_student()
         if student is None:
             raise
-        raise CourseError(
-            "No administrator login in a shared classroom",
-            f"You are {student}, a member of your own project; the room's lab keeps its "
-            f"administrator (`{name}`) with the instructor.",
-            "Watch the administrator steps of this notebook on the projector and run the "
-            "member steps yourself, or run the whole notebook in a lab of your own "
-            "(`python3 -m labsetup up`, see the README).",
-        ) from err
+        missing = NoAdmin(student, name)
+        if activate(student) is None:  # not in IPython: nothing can skip the admin steps
+            raise missing.error() from err
+        print(f"You are {student}, a member of your own project in a shared classroom: the "
+              "administrator steps of this notebook are skipped here (a blue note says which); "
+              "watch them on the projector.")
+        return missing  # type: ignore[return-value]
 
 
 def _catalog(conn: Any) -> list[dict[str, Any]]:
