@@ -471,11 +471,14 @@ BEFORE_THE_DAY = """\
   with the `member` role, quotas, their own `demo-net`, a `clouds.yaml` whose cloud is called
   `lab-demo` (so the notebooks work unchanged), and a page in
   `$LABSETUP_HOME/classroom/handouts.html` with their password: print it and hand it out.
-  Learners have no administrator account. Notebook 00 skips its administrator checks by
-  itself; elsewhere a cell that calls `osworkshop.admin()` stops with the red box **No
-  administrator login in a shared classroom** (their `clouds.yaml` has no `lab-admin`). Show the
+  Learners have no administrator account (their `clouds.yaml` has no `lab-admin`). Every
+  notebook still runs from top to bottom for them: from the first line of a cell that needs the
+  administrator (or what an administrator step would have made) to the end of that cell, the
+  code is skipped, and a blue note **Administrator step: watch it on the projector** under the
+  cell says where it stopped; the member steps run. Show the
   administrator steps (flavors, hypervisors, quotas, aggregates, live migration, evacuation)
-  on the projector from the lab machine, where `lab-admin` exists.
+  on the projector from the lab machine, where `lab-admin` exists. Notebooks 04, 09, 10 and
+  11 are mostly administrator work, so in a shared room they are mostly a demonstration.
   Give every learner their own JupyterLab and copy of the notebooks; one shared JupyterLab
   would mean one token and one copy of every notebook for the whole room.
   The classroom profile gives the busiest APIs more processes (README, "Teaching a room", has
