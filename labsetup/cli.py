@@ -20,7 +20,8 @@ from labsetup.config import REPO, Lab
 from labsetup.proc import LabError
 
 #: The whole suite: unit tests, lab tests, and every notebook executed end to end (nbval).
-DEFAULT_TEST_ARGS = ["tests", "notebooks", "--nbval-lax", "-p", "no:cacheprovider", "-rfEs"]
+DEFAULT_TEST_ARGS = ["tests", "notebooks", "--nbval-lax", "-p", "no:cacheprovider", "-rfEs",
+                     "--durations=15"]  # the slowest tests, so CI shows where the time goes
 
 EPILOG = "Every command takes --help. The lab lives in $LABSETUP_HOME " \
          "(default ~/.local/share/openstack-lab)."
