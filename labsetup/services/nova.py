@@ -16,6 +16,7 @@ from labsetup.proc import Daemon
 from labsetup.services.base import (
     NO_NOTIFICATIONS,
     RABBIT,
+    Ini,
     Service,
     authtoken,
     common_default,
@@ -43,9 +44,9 @@ class Nova(Service):
         return str(lab.etc("nova") / f"{host}.conf")
 
     def configure(self, lab: Lab) -> None:
-        policy_in_code(lab.etc("nova"))
         etc, state = lab.etc("nova"), lab.state("nova")
-        write_ini(etc / "nova.conf", {
+        policy_in_code(etc)
+        conf: Ini = {
             "DEFAULT": {**common_default(lab, "nova"),
                         "my_ip": "127.0.0.1", "host": "lab-controller",
                         "log_file": str(lab.paths.log / "nova-api.log"), "use_stderr": False,
@@ -77,7 +78,13 @@ class Nova(Service):
             "notifications": {"notification_format": "unversioned"},
             "oslo_messaging_rabbit": RABBIT,
             "lab": {"live_migration_seconds": 1.0},
-        })
+        }
+        write_ini(etc / "nova.conf", conf)
+        # A compute host reaches the databases only through the conductor, as in production:
+        # with [api_database] in its configuration Nova logs "No DB access allowed in
+        # nova-compute" at every start (DevStack's nova-cpu.conf leaves both out as well).
+        write_ini(etc / "nova-compute.conf",
+                  {k: v for k, v in conf.items() if k not in ("api_database", "database")})
         for host in COMPUTE_HOSTS:
             write_ini(etc / f"{host}.conf", {"DEFAULT": {
                 "host": host, "state_path": str(state / host),
@@ -112,8 +119,9 @@ class Nova(Service):
                                      str(logs / f"{binary}.log")], marker=binary))
         for host in COMPUTE_HOSTS:
             ds.append(self.launched(lab, f"nova-compute-{host}", "nova.cmd.compute",
-                                    "nova-compute", ["--config-file", conf, "--config-file",
-                                                     self.compute_conf(lab, host)],
+                                    "nova-compute", ["--config-file",
+                                                     str(lab.etc("nova") / "nova-compute.conf"),
+                                                     "--config-file", self.compute_conf(lab, host)],
                                     marker=f"{host}.conf"))
         return ds
 

@@ -38,6 +38,20 @@ def test_two_hypervisors(admin: Connection) -> None:
     assert set(COMPUTE_HOSTS) <= hosts
 
 
+def test_compute_hosts_answer_uptime_and_keep_out_of_the_database(admin: Connection, lab) -> None:
+    """The hypervisor API shows each host's uptime (the lab driver answers like libvirt), and
+    nova-compute, configured without database access, never tries it: neither leaves a
+    traceback in the compute log since the host last started."""
+    for hv in admin.compute.hypervisors():
+        uptime = admin.compute.get_hypervisor(hv.id).uptime
+        assert uptime and "load average" in uptime, (hv.name, uptime)
+    for host in COMPUTE_HOSTS:
+        log = (lab.paths.log / f"nova-compute-{host}.log").read_text(errors="replace")
+        since_start = log.rsplit(f"starting nova-compute-{host}", 1)[-1]
+        for bad in ("No DB access allowed", "NotImplementedError"):
+            assert bad not in since_start, f"{host}: {bad}"
+
+
 def test_flavor_and_image_upload(admin: Connection, demo: Connection, name: str) -> None:
     flavor = admin.compute.create_flavor(name=name, ram=256, vcpus=1, disk=1)
     try:

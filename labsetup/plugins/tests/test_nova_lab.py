@@ -99,3 +99,11 @@ def test_console_output_says_what_the_lab_is():
     d.spawn(None, inst, None, None, None, None)
     out = d.get_console_output(None, inst)
     assert "records guests instead of running them" in out and "running" in out
+
+
+def test_host_uptime_reads_like_uptime():
+    import re
+
+    text = driver().get_host_uptime()
+    assert re.fullmatch(r" \d\d:\d\d:\d\d up (\d+ days?, )?[ \d]\d:\d\d,  load average: "
+                        r"\d+\.\d\d, \d+\.\d\d, \d+\.\d\d", text), text

@@ -154,6 +154,18 @@ class LabComputeDriver(fake.FakeDriver):
     def get_nodenames_by_uuid(self, refresh: bool = False) -> dict[str, str]:
         return {nova.virt.node.get_local_node_uuid(): self.get_available_nodes()[0]}
 
+    def get_host_uptime(self) -> str:
+        """What ``uptime`` prints on a libvirt host; Nova's hypervisor API shows it. (The fake
+        driver raises NotImplementedError, which nova-compute logs as an ERROR traceback.)"""
+        with open("/proc/uptime") as fh:
+            seconds = int(float(fh.read().split()[0]))
+        days, rest = divmod(seconds, 86400)
+        hours, minutes = divmod(rest // 60, 60)
+        since = (f"{days} day{'s' if days != 1 else ''}, " if days else "") + \
+            f"{hours:2d}:{minutes:02d}"
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        return f" {time.strftime('%H:%M:%S')} up {since},  load average: {load}"
+
     def get_host_ip_addr(self) -> str:
         return CONF.my_ip
 
