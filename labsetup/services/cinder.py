@@ -39,8 +39,8 @@ class Cinder(Service):
         return str(lab.etc("cinder") / "cinder.conf")
 
     def configure(self, lab: Lab) -> None:
-        policy_in_code(lab.etc("cinder"))
         etc, state = lab.etc("cinder"), lab.state("cinder")
+        policy_in_code(etc)
         write_ini(etc / "cinder.conf", {
             "DEFAULT": {**common_default(lab, "cinder"), "use_stderr": False,
                         "my_ip": "127.0.0.1", "host": "lab-storage",

@@ -27,8 +27,8 @@ class Glance(Service):
     api_port = "glance"
 
     def configure(self, lab: Lab) -> None:
-        policy_in_code(lab.etc("glance"))
         etc, state = lab.etc("glance"), lab.state("glance")
+        policy_in_code(etc)
         write_ini(etc / "glance-api.conf", {
             "DEFAULT": {"debug": False, "log_file": str(lab.paths.log / "glance.log"),
                         "use_stderr": False, "enabled_backends": "images:file",

@@ -24,8 +24,8 @@ class Keystone(Service):
     api_path = "/v3"
 
     def configure(self, lab: Lab) -> None:
-        policy_in_code(lab.etc("keystone"))
         etc = lab.etc("keystone")
+        policy_in_code(etc)
         write_ini(etc / "keystone.conf", {
             "DEFAULT": {"debug": False, "log_file": str(lab.paths.log / "keystone.log"),
                         "use_stderr": False},

@@ -31,8 +31,8 @@ class Neutron(Service):
     api_port = "neutron"
 
     def configure(self, lab: Lab) -> None:
-        policy_in_code(lab.etc("neutron"))
         etc, state = lab.etc("neutron"), lab.state("neutron")
+        policy_in_code(etc)
         write_ini(etc / "neutron.conf", {
             "DEFAULT": {**common_default(lab, "neutron"), "use_stderr": False,
                         "log_file": str(lab.paths.log / "neutron.log"),

@@ -25,8 +25,9 @@ class Placement(Service):
     api_port = "placement"
 
     def configure(self, lab: Lab) -> None:
-        policy_in_code(lab.etc("placement"))
-        write_ini(lab.etc("placement") / "placement.conf", {
+        etc = lab.etc("placement")
+        policy_in_code(etc)
+        write_ini(etc / "placement.conf", {
             "DEFAULT": {"debug": False, "log_file": str(lab.paths.log / "placement.log"),
                         "use_stderr": False},
             "api": {"auth_strategy": "keystone"},
