@@ -176,21 +176,18 @@ def agenda_seconds_per_cell() -> float:
 
 def cpu_seconds(lab: Any) -> dict[str, float]:
     """CPU time (user + system) used so far by each lab daemon and what it started."""
-    from labsetup.lab import ALL
-    from labsetup.proc import descendants
+    from labsetup.lab import processes
     tick = os.sysconf("SC_CLK_TCK")
     result: dict[str, float] = {}
-    for svc in ALL:
-        for d in svc.daemons(lab):
-            pid = d.pid()
-            total = 0.0
-            for p in descendants(pid) if pid else ():
-                try:
-                    fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                total += (int(fields[11]) + int(fields[12])) / tick
-            result[d.name] = total
+    for daemon, pids in processes(lab, per_daemon=True).items():
+        total = 0.0
+        for p in pids:
+            try:
+                fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick
+        result[daemon] = total
     return result
 
 

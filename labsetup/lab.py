@@ -270,18 +270,17 @@ def all_daemons(lab: Lab) -> list[Daemon]:
     return [d for s in ALL for d in s.daemons(lab)]
 
 
-def processes(lab: Lab) -> dict[str, set[int]]:
-    """Every running process of the lab by service: each daemon and all it started."""
+def processes(lab: Lab, *, per_daemon: bool = False) -> dict[str, set[int]]:
+    """Every running process of the lab by service (or by daemon): each daemon and all it
+    started."""
     result: dict[str, set[int]] = {}
     for svc in ALL:
-        pids: set[int] = set()
         for d in svc.daemons(lab):
             pid = d.pid()
-            if pid:
-                pids.update(descendants(pid))
-        if svc.name == "rabbitmq" and pids:  # Erlang starts epmd outside its process tree
-            pids |= {p for p in pids_named("epmd") if p not in pids}
-        result[svc.name] = pids
+            pids = set(descendants(pid)) if pid else set()
+            if pids and svc.name == "rabbitmq":  # Erlang starts epmd outside its process tree
+                pids |= set(pids_named("epmd"))
+            result.setdefault(d.name if per_daemon else svc.name, set()).update(pids)
     return result
 
 

@@ -135,6 +135,22 @@ def test_stop_waits_for_every_process_of_the_daemon(tmp_path: Path) -> None:
     assert time.monotonic() - t0 >= 1.0  # it waited for the slow worker
 
 
+def test_processes_by_service_or_by_daemon(tmp_path: Path, monkeypatch) -> None:
+    a = Daemon("svc-a", ["sleep", "301"], tmp_path, tmp_path, marker="sleep 301")
+    b = Daemon("svc-b", ["sleep", "302"], tmp_path, tmp_path, marker="sleep 302")
+    gone = Daemon("svc-c", ["sleep", "303"], tmp_path, tmp_path, marker="sleep 303")
+    fake = SimpleNamespace(name="svc", daemons=lambda lab: [a, b, gone])
+    monkeypatch.setattr(L, "ALL", (fake,))
+    pa, pb = a.start(), b.start()
+    try:
+        assert L.processes(SimpleNamespace()) == {"svc": {pa, pb}}
+        assert L.processes(SimpleNamespace(), per_daemon=True) == {
+            "svc-a": {pa}, "svc-b": {pb}, "svc-c": set()}
+    finally:
+        a.stop(timeout=5)
+        b.stop(timeout=5)
+
+
 def _pgrp(proc: Path) -> int:
     try:
         return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[2])
