@@ -6,7 +6,8 @@ session runs binder/start, which starts the lab in the background, then JupyterL
 test does the same as the user ``labbinder`` in a copy of the repository, with a virtual
 environment made from binder/environment.yml's pip list standing in for conda's, and every
 port moved by LABSETUP_PORT_OFFSET so it runs beside the main lab.  It prints the memory of
-the whole Binder session (lab + JupyterLab) as PSS, with summed RSS beside it.
+the whole Binder session (lab + JupyterLab) as PSS, with summed RSS beside it. A second test
+wipes that lab with `labsetup reset --yes` and builds a new one with `up`.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def as_user(argv: list[str], home: Path, cwd: Path, timeout: float = 3600,
            "PATH": f"{home}/binder-env/bin:/usr/local/bin:/usr/bin:/bin",
            "LABSETUP_PORT_OFFSET": str(OFFSET), **(extra or {})}
     return subprocess.run(argv, cwd=cwd, env=env, user=USER, group=USER, extra_groups=[],
-                          capture_output=True, text=True, timeout=timeout, check=False)
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=timeout, check=False)
 
 
 def must(done: subprocess.CompletedProcess[str]) -> str:
@@ -174,3 +176,42 @@ def test_binder_setup_and_start_as_a_normal_user(home: Path,
     while user_pids(uid) and time.monotonic() < deadline:
         time.sleep(1)
     assert not user_pids(uid), "processes of the Binder user are still running after down"
+
+
+def test_reset_wipes_the_lab_and_up_builds_a_new_one(home: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """`labsetup reset --yes` on the Binder user's lab (installed by the test above): what a
+    learner made and the generated passwords are gone, and `up` builds a working lab again.
+    It runs in this lab, not the main one, whose passwords every other test holds."""
+    repo = home / "course"
+    env = {"LABSETUP_COURSE_ENV": "current"}
+    secrets = home / ".local/share/openstack-lab/secrets.json"
+    python = str(home / "binder-env/bin/python")
+    if not (home / "binder-env/bin/python").exists():
+        pytest.skip("the Binder test above did not install the lab")
+    try:
+        must(as_user(["python3", "-m", "labsetup", "up", "--no-jupyter"], home, repo, extra=env))
+        made = ("import openstack; c = openstack.connect(cloud='lab-demo');"
+                "print(c.network.create_network(name='made-before-reset').id)")
+        must(as_user([python, "-c", made], home, repo))
+        before = secrets.read_text()
+
+        refused = as_user(["python3", "-m", "labsetup", "reset"], home, repo, extra=env)
+        assert refused.returncode != 0 and "--yes" in refused.stderr + refused.stdout
+        t0 = time.monotonic()
+        wiped = must(as_user(["python3", "-m", "labsetup", "reset", "--yes"], home, repo,
+                             extra=env))
+        reset_s = time.monotonic() - t0
+        assert "wiped" in wiped and not secrets.exists()
+        t0 = time.monotonic()
+        must(as_user(["python3", "-m", "labsetup", "up", "--no-jupyter"], home, repo, extra=env))
+        up_s = time.monotonic() - t0
+        assert secrets.read_text() != before, "reset kept the old passwords"
+        look = ("import openstack; c = openstack.connect(cloud='lab-demo');"
+                "print(sorted(n.name for n in c.network.networks()))")
+        names = must(as_user([python, "-c", look], home, repo))
+        assert "made-before-reset" not in names and "demo-net" in names, names
+    finally:
+        as_user(["python3", "-m", "labsetup", "down"], home, repo, extra=env)
+    with capsys.disabled():
+        print(f"\nreset: wiped in {reset_s:.0f} s; up built a new lab in {up_s:.0f} s")
