@@ -111,19 +111,10 @@ def test_in_ipython_the_cell_runs_without_its_admin_steps_and_shows_a_note(
 
 
 def test_admin_returns_no_admin_in_a_notebook_of_a_classroom_student(
-    tmp_path, monkeypatch: pytest.MonkeyPatch, shell: InteractiveShell,
+    student_clouds_yaml, monkeypatch: pytest.MonkeyPatch, shell: InteractiveShell,
 ) -> None:
     import osworkshop
 
-    f = tmp_path / "clouds.yaml"
-    f.write_text(
-        "clouds:\n  lab-demo:\n    auth: {auth_url: 'http://127.0.0.1:9/v3', username: ada,"
-        " password: x, project_name: class-ada}\n    osworkshop: {classroom: true, student: Ada}\n"
-    )
-    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(f))
-    monkeypatch.setattr("openstack.config.loader.CONFIG_FILES", [])
-    monkeypatch.delenv("OS_CLOUD", raising=False)
-    monkeypatch.delenv("OSWORKSHOP_CLOUD", raising=False)
     monkeypatch.setattr("IPython.get_ipython", lambda: shell)
     got = osworkshop.admin()
     assert isinstance(got, A.NoAdmin)

@@ -189,17 +189,9 @@ def test_a_broken_clouds_yaml_is_named_with_its_line(
 
 
 def test_admin_in_a_classroom_says_the_instructor_has_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    student_clouds_yaml: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    f = tmp_path / "clouds.yaml"
-    f.write_text(
-        "clouds:\n  lab-demo:\n    auth: {auth_url: 'http://127.0.0.1:9/v3', username: ada,"
-        " password: x, project_name: class-ada}\n    osworkshop: {classroom: true, student: Ada}\n"
-    )
-    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(f))
-    monkeypatch.setattr("openstack.config.loader.CONFIG_FILES", [])
-    monkeypatch.delenv("OS_CLOUD", raising=False)
-    monkeypatch.delenv("OSWORKSHOP_CLOUD", raising=False)
+    f = student_clouds_yaml
     monkeypatch.setattr("IPython.get_ipython", lambda: None)  # a script: nothing to skip with
     C = importlib.import_module("osworkshop.connect")
     assert C.classroom_student() == "Ada"
