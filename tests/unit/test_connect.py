@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -43,21 +44,15 @@ def fake_conn(catalog: list[dict[str, Any]]) -> Any:
 
 
 @pytest.fixture
-def clouds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "clouds.yaml"
-    path.write_text(
+def clouds(use_clouds_yaml: Callable[[str], Path]) -> Path:
+    return use_clouds_yaml(
         "clouds:\n"
         "  closed:\n"
         "    auth:\n"
         "      auth_url: http://127.0.0.1:9/v3\n"
         "      username: demo\n      password: x\n      project_name: demo\n"
         "      user_domain_name: Default\n      project_domain_name: Default\n",
-        encoding="utf-8",
     )
-    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(path))
-    for var in ("OS_CLOUD", "OSWORKSHOP_CLOUD", "OS_AUTH_URL", "OS_PASSWORD", "OS_USERNAME"):
-        monkeypatch.delenv(var, raising=False)
-    return path
 
 
 def test_cloud_name_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
