@@ -20,7 +20,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import CourseError
+from .errors import CourseError, ipython_shell
 
 ADMIN = "admin"  # the name every notebook gives the administrator connection
 
@@ -207,12 +207,7 @@ def activate(student: str, shell: Any = None) -> AdminSteps | None:
     """Skip the administrator steps of every later cell in this IPython shell (returns the
     transformer, or None outside IPython). Calling it again starts afresh: a notebook run
     from the top again knows nothing skipped before."""
-    if shell is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:
-            return None
-        shell = get_ipython()
+    shell = shell or ipython_shell()
     if shell is None:
         return None
     deactivate(shell)

@@ -626,14 +626,18 @@ def _handler(
     return []
 
 
+def ipython_shell() -> Any:
+    """The running IPython shell, or None (a script, or IPython not installed)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
 def install_ipython_handler(shell: Any = None) -> bool:
     """Show OpenStack errors as one short box without a traceback. Returns False outside IPython."""
-    if shell is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:
-            return False
-        shell = get_ipython()
+    shell = shell or ipython_shell()
     if shell is None:
         return False
     shell.set_custom_exc(HANDLED_TYPES, _handler)
