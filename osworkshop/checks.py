@@ -113,6 +113,8 @@ def exercise(exercise_id: str, *, hints: Sequence[str] = ()) -> Callable[[Check]
                     raise
                 result = CheckResult(False, f"{err.title}: {err.detail}", [err.what_to_do])
             result.exercise = exercise_id
+            if not result.passed:
+                result.hints = with_first_hint(exercise_id, result.hints)
             if args:  # in a classroom, the student's own project keeps the record
                 record_progress(args[0], exercise_id, result.passed, result.message)
             if not result.passed and os.environ.get("OSWORKSHOP_STRICT"):
@@ -125,6 +127,19 @@ def exercise(exercise_id: str, *, hints: Sequence[str] = ()) -> Callable[[Check]
         return wrapper
 
     return register
+
+
+def with_first_hint(exercise_id: str, hints: Sequence[str]) -> list[str]:
+    """A failing check's own hints, then the exercise's first general hint and where the
+    next one is (every "Not yet" points somewhere)."""
+    general = _hints.get(exercise_id, ())
+    out = list(hints)
+    if general and general[0] not in out:
+        out.append(general[0])
+    if len(general) > 1:
+        more = ", then 3 and on" if len(general) > 2 else ""
+        out.append(f'More help: osworkshop.checks.hint("{exercise_id}", 2){more}.')
+    return out
 
 
 def load_exercises() -> dict[str, Check]:

@@ -3,7 +3,9 @@
 The student's clouds.yaml (from ``labsetup classroom create``) is the only one the kernel
 sees. The administrator steps are skipped with a note (osworkshop.admin_steps), the member
 steps run, no cell fails, and the notebook's cleanup leaves the student's project as it found
-it. Runs in its own room ($LABSETUP_CLASSROOM), so a real classroom is never touched.
+it. The student types each exercise's solution (tests/answers.py); an exercise whose check is
+skipped as an administrator step is a projector demo for the room, and is counted.
+Runs in its own room ($LABSETUP_CLASSROOM), so a real classroom is never touched.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from labsetup.config import REPO, Lab
+from tests.answers import exercises, solved
 
 ROOM = f"t-{uuid.uuid4().hex[:6]}"
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
@@ -64,7 +67,7 @@ def test_a_student_runs_the_notebook_without_an_error(student: Path, path: Path)
 
     conn = student_conn(student)
     before = inventory(conn)
-    nb = nbformat.read(path, as_version=4)
+    nb = solved(nbformat.read(path, as_version=4))
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("OS_", "OSWORKSHOP_CLOUD", "OSWORKSHOP_ADMIN"))}
     env.update(OS_CLIENT_CONFIG_FILE=str(student), OSWORKSHOP_STRICT="1")
@@ -76,8 +79,9 @@ def test_a_student_runs_the_notebook_without_an_error(student: Path, path: Path)
         pytest.fail(f"{path.name} stopped for a student: {str(exc)[-1500:]}")
     code = [c for c in nb.cells if c.cell_type == "code"]
     noted = [i for i, c in enumerate(code) if notes(c)]
+    demos = [ex.id for ex in exercises(nb) if notes(nb.cells[ex.check])]
     print(f"\n{path.stem}: {len(code)} code cells, {len(noted)} with administrator steps "
-          "skipped", end="")
+          f"skipped; demo-only exercises: {', '.join(demos) or 'none'}", end="")
     uses_admin = any("osworkshop.admin()" in c.source for c in code)
     assert bool(noted) == uses_admin, "a notebook that uses the administrator skips something"
     after = inventory(conn)

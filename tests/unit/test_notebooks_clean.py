@@ -17,7 +17,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 #: What nbstripout leaves and the course uses; anything else is noise in a diff.
 NOTEBOOK_METADATA = {"kernelspec", "language_info"}
-CELL_METADATA = {"tags", "jupyter", "editable", "deletable", "slideshow"}
+CELL_METADATA = {"tags", "jupyter", "editable", "deletable", "slideshow", "osworkshop"}
 JUPYTER_METADATA = {"source_hidden", "outputs_hidden"}
 CELL_FIELDS = {"cell_type", "id", "metadata", "source", "outputs", "execution_count",
                "attachments"}
@@ -51,8 +51,9 @@ def problems(nb: dict[str, Any], name: str = "notebook") -> list[str]:
         found += [f"{where}: metadata {key!r}" for key in sorted(set(meta) - CELL_METADATA)]
         found += [f"{where}: metadata jupyter.{key}"
                   for key in sorted(set(meta.get("jupyter", {})) - JUPYTER_METADATA)]
-        if "solution" in meta.get("tags", []) and not meta.get("jupyter", {}).get("source_hidden"):
-            found.append(f"{where}: a solution cell must be hidden (jupyter.source_hidden)")
+        if "solution" in meta.get("tags", []) and cell.get("cell_type") != "markdown":
+            found.append(f"{where}: a solution must be a markdown cell (collapsed in <details>), "
+                         "never code that Run All executes")
         if cell.get("cell_type") == "code":
             if cell.get("outputs"):
                 found.append(f"{where}: has {len(cell['outputs'])} output(s)")
@@ -111,9 +112,8 @@ def clean_notebook() -> dict[str, Any]:
             {"cell_type": "markdown", "id": "a", "metadata": {}, "source": "# 99 · Test"},
             {"cell_type": "code", "id": "b", "metadata": {}, "source": "1", "outputs": [],
              "execution_count": None},
-            {"cell_type": "code", "id": "c", "source": "# Solution (click to show)",
-             "metadata": {"tags": ["solution"], "jupyter": {"source_hidden": True}},
-             "outputs": [], "execution_count": None},
+            {"cell_type": "markdown", "id": "c", "source": "<details>```python\n1\n```</details>",
+             "metadata": {"tags": ["solution"], "osworkshop": {"exercise": "nb99.x"}}},
         ],
     }
 
@@ -130,7 +130,7 @@ def test_outputs_counts_and_widget_state_are_reported() -> None:
     code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "1\n"}]
     code["execution_count"] = 3
     code["metadata"] = {"scrolled": True, "ExecuteTime": {}}
-    nb["cells"][2]["metadata"]["jupyter"] = {}
+    nb["cells"][2].update(cell_type="code", outputs=[], execution_count=None)
     nb["cells"][0]["id"] = "b"
     found = problems(nb, "x.ipynb")
     assert found == [
@@ -141,7 +141,8 @@ def test_outputs_counts_and_widget_state_are_reported() -> None:
         "x.ipynb cell 1: metadata 'scrolled'",
         "x.ipynb cell 1: has 1 output(s)",
         "x.ipynb cell 1: execution_count 3",
-        "x.ipynb cell 2: a solution cell must be hidden (jupyter.source_hidden)",
+        "x.ipynb cell 2: a solution must be a markdown cell (collapsed in <details>), never "
+        "code that Run All executes",
     ]
 
 
