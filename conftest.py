@@ -19,7 +19,7 @@ import pytest
 
 def pytest_configure(config: pytest.Config) -> None:
     try:
-        import nbval.plugin as plugin
+        from nbval import plugin
     except ImportError:  # nbval is not installed: notebooks are not collected anyway
         return
     if getattr(plugin.IPyNbFile, "solved", False):

@@ -1,6 +1,6 @@
 """The lab's identity, catalog and starting content; every step safe to repeat.
 
-* Keystone: projects ``service`` and ``demo``, the learner user ``demo`` (role ``member`` in
+* Keystone: projects ``service`` and ``demo``, the learner user ``demo`` (roles ``member`` and ``manager`` in
   ``demo``), one user per service, and the catalog of all seven services.
 * Content a new cloud usually has: flavors, a public image, an external network ``public``,
   the demo project's network and router, and the volume type ``lab-file``.
@@ -13,7 +13,7 @@ import urllib.parse
 from typing import Any
 
 from labsetup.api import ApiError, Session, find
-from labsetup.config import REGION, SERVICE_USERS, Lab
+from labsetup.config import LEARNER_ROLES, REGION, SERVICE_USERS, Lab
 from labsetup.proc import LabError
 from labsetup.services.base import Check
 from labsetup.services.cinder import VOLUME_TYPE
@@ -99,8 +99,10 @@ def register_identity(lab: Lab) -> None:
     ids = Identity(s)
     service_pid = ids.project("service", "The services' own users live here.")
     demo_pid = ids.project("demo", "The learner's project in the course lab.")
-    ids.grant(demo_pid, ids.user("demo", lab.secrets["demo"], demo_pid,
-                                 "A learner (role: member)."), "member")
+    demo_uid = ids.user("demo", lab.secrets["demo"], demo_pid,
+                        "A learner (roles: member, manager).")
+    for role in LEARNER_ROLES:
+        ids.grant(demo_pid, demo_uid, role)
     for user in SERVICE_USERS:
         uid = ids.user(user, lab.secrets[user], service_pid, f"The {user} service.")
         ids.grant(service_pid, uid, "admin")

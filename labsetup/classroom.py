@@ -29,7 +29,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from labsetup.config import REGION, SERVICE_USERS, Lab, _password, write_private
+from labsetup.config import (
+    LEARNER_ROLES,
+    REGION,
+    SERVICE_USERS,
+    Lab,
+    _password,
+    write_private,
+)
 from labsetup.proc import LabError
 
 CLASS_TAG = "osworkshop-classroom"
@@ -267,7 +274,8 @@ def ensure_student(admin: Any, student: Student, quotas: dict[str, dict[str, int
                        "rename the student in your list")
     else:  # re-running create keeps the roster's password valid
         ident.update_user(user, password=student.password)
-    ident.assign_project_role_to_user(project, user, ident.find_role("member"))
+    for role in LEARNER_ROLES:
+        ident.assign_project_role_to_user(project, user, ident.find_role(role))
     admin.compute.update_quota_set(project.id, **quotas["compute"])
     admin.block_storage.update_quota_set(project.id, **quotas["block_storage"])
     admin.network.update_quota(project.id, **quotas["network"])
@@ -376,8 +384,9 @@ def _students_of(admin: Any, projects: Sequence[Any], roster: Sequence[Student])
                 continue  # not ours to touch: the admin sweep below reports what stays
             else:
                 admin.identity.update_user(user, password=student.password)
-            admin.identity.assign_project_role_to_user(
-                project, user, admin.identity.find_role("member"))
+            for role in LEARNER_ROLES:
+                admin.identity.assign_project_role_to_user(
+                    project, user, admin.identity.find_role(role))
         students.append(student)
     return students
 

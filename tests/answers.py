@@ -26,7 +26,7 @@ from typing import Any
 import nbformat
 import yaml
 
-FENCE = re.compile(r"```(python|bash)\n(.*?)```", re.S)
+FENCE = re.compile(r"```(python|bash)\n(.*?)```", re.DOTALL)
 WRONG_ANSWERS = Path(__file__).parent / "lab" / "wrong_answers"
 
 

@@ -172,18 +172,24 @@ def copy_shipped(lab: Lab, service: str, name: str, dest: Path) -> None:
     shutil.copyfile(src, dest)
 
 
-def policy_in_code(etc: Path) -> None:
-    """Write an empty policy file and policy.d next to a service's configuration.
+def policy_in_code(etc: Path, overrides: Mapping[str, tuple[str, str]] | None = None) -> None:
+    """Write a service's policy file and policy.d next to its configuration.
 
-    The services use the policies in their code.  oslo.policy still looks for policy.yaml and
-    policy.d: when they are missing it searches six directories again on every policy check (a
-    Neutron request makes dozens): about 5% of Neutron's samples in a py-spy profile under a
-    room's load (the whole benchmark's CPU moved less than its run-to-run noise)."""
+    The services use the policies in their code; ``overrides`` (rule name -> (check, why)) are
+    the lab's own choices, written on every configure so an upgraded course changes them on an
+    existing lab.  oslo.policy still looks for policy.yaml and policy.d: when they are missing
+    it searches six directories again on every policy check (a Neutron request makes dozens):
+    about 5% of Neutron's samples in a py-spy profile under a room's load (the whole
+    benchmark's CPU moved less than its run-to-run noise)."""
     (etc / "policy.d").mkdir(parents=True, exist_ok=True)
+    lines = ["# Written by labsetup (labsetup/services/base.py, policy_in_code). The defaults in",
+             "# the service's code apply, except for the lab's own choices below."]
+    for rule, (check, why) in (overrides or {}).items():
+        lines += ["", f"# {why}", f'"{rule}": "{check}"']
+    text = "\n".join(lines) + "\n"
     policy = etc / "policy.yaml"
-    if not policy.exists():
-        policy.write_text("# Empty: the defaults in the service's code apply (see labsetup/"
-                          "services/base.py, policy_in_code).\n")
+    if not policy.exists() or policy.read_text() != text:
+        policy.write_text(text)
 
 
 def keystone_auth(lab: Lab, user: str) -> dict[str, object]:

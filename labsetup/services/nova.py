@@ -30,6 +30,34 @@ from labsetup.services.base import (
 
 COMPUTE_HOSTS = ("lab-compute-1", "lab-compute-2")
 
+#: The lab's policy choices for Nova, so that a learner with the project's ``manager`` role (a
+#: student in a shared room included) can do the operations exercises on their OWN servers.
+#: Nova's own defaults (2025.1 on) already let a project manager cold- and live-migrate them
+#: without naming a host and list their migrations; these add the rest.  Notebook 09 says so.
+LAB_POLICY = {
+    "os_compute_api:os-evacuate": (
+        "rule:project_manager_or_admin",
+        ("Lab: a project manager may evacuate the project's servers (the scheduler picks the "
+        "host; naming one stays admin-only). Default: admin.")),
+    "os_compute_api:os-extended-server-attributes": (
+        "rule:project_manager_or_admin",
+        ("Lab: a project manager sees which host runs each of the project's servers. "
+        "Default: admin.")),
+    "os_compute_api:servers:show:host_status": (
+        "rule:project_manager_or_admin",
+        ("Lab: a project manager sees whether the host of a project's server is UP or DOWN. "
+        "Default: admin.")),
+    **{f"os_compute_api:os-hypervisors:{verb}": (
+        "role:manager or rule:context_is_admin",
+        (f"Lab: a project manager may read the hypervisors ({verb}), as a vSphere user with a "
+        "read-only role sees the hosts. Default: admin."))
+       for verb in ("list", "list-detail", "show")},
+    "os_compute_api:os-services:list": (
+        "role:manager or rule:context_is_admin",
+        ("Lab: a project manager may list the compute services and their state (read only; "
+        "disabling or forcing one down stays admin-only). Default: admin.")),
+}
+
 
 class Nova(Service):
     name = "nova"
@@ -45,7 +73,7 @@ class Nova(Service):
 
     def configure(self, lab: Lab) -> None:
         etc, state = lab.etc("nova"), lab.state("nova")
-        policy_in_code(etc)
+        policy_in_code(etc, LAB_POLICY)
         conf: Ini = {
             "DEFAULT": {**common_default(lab, "nova"),
                         "my_ip": "127.0.0.1", "host": "lab-controller",

@@ -349,3 +349,19 @@ def test_pids_named_counts_only_this_users_processes() -> None:
     assert os.getpid() in me
     assert all(Path(f"/proc/{p}").stat().st_uid == os.getuid() for p in me if
                Path(f"/proc/{p}").exists())
+
+
+def test_policy_file_holds_the_lab_choices_and_follows_them(tmp_path: Path) -> None:
+    from labsetup.services.base import policy_in_code
+    from labsetup.services.nova import LAB_POLICY
+
+    policy_in_code(tmp_path)
+    assert (tmp_path / "policy.d").is_dir()
+    assert '"' not in (tmp_path / "policy.yaml").read_text(), "no override: defaults apply"
+    policy_in_code(tmp_path, LAB_POLICY)
+    import yaml
+
+    rules = yaml.safe_load((tmp_path / "policy.yaml").read_text())
+    assert rules == {rule: check for rule, (check, _why) in LAB_POLICY.items()}
+    assert rules["os_compute_api:os-evacuate"] == "rule:project_manager_or_admin"
+    assert not any("disable" in r or "update" in r for r in rules), "changing hosts stays admin"
