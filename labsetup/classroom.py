@@ -1,7 +1,8 @@
 """Classroom tooling: one project per student, their clouds.yaml and handouts, progress, teardown.
 
 ``labsetup classroom create --students 12`` (or ``--names roster.txt``) gives every student a
-project ``class-<name>``, a user ``<name>`` with the ``member`` role and a generated password,
+project ``class-<name>``, a user ``<name>`` with the ``member`` and ``manager`` roles
+(labsetup.config.LEARNER_ROLES) and a generated password,
 quotas, and the same starting network as the ``demo`` project (``demo-net`` + ``demo-router``),
 so every notebook works unchanged.  It writes, under ``$LABSETUP_HOME/classroom/`` (mode 0700):
 

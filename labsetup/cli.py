@@ -232,7 +232,7 @@ def _classroom(args: argparse.Namespace, lab: Lab) -> int:
         students, seconds = C.create(lab, names, address=args.address)
         base = C.class_dir(lab)
         print(f"{len(students)} student(s) ready in {seconds:.1f} s: a project class-<name>, a "
-              "user with the member role, quotas and a demo-net each.")
+              "user with the member and manager roles, quotas and a demo-net each.")
         print(f"  clouds.yaml per student: {base / 'students'}/<name>/clouds.yaml (mode 0600)")
         print(f"  printable handouts:      {base / 'handouts.html'} (one page each; passwords!)")
         print(f"  roster:                  {base / 'roster.json'}")
