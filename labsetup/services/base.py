@@ -97,11 +97,32 @@ class Service:
         return Daemon(name=name, argv=list(argv), run_dir=lab.paths.run, log_dir=lab.paths.log,
                       env=env, marker=marker or name)
 
+    def installed(self, lab: Lab) -> str:
+        """The installed versions of the service's packages, e.g. ``nova==34.0.0``."""
+        site = sorted(lab.paths.venv.glob("lib/python*/site-packages"))
+        found = []
+        for package in self.pip:
+            wanted = re.sub(r"[-_.]+", "_", package).lower()
+            dists = [d.name.removesuffix(".dist-info").rsplit("-", 1)
+                     for path in site for d in path.glob("*.dist-info")]
+            versions = [v for name, v in dists if re.sub(r"[-_.]+", "_", name).lower() == wanted]
+            found.append(f"{package}=={versions[0] if versions else '?'}")
+        return " ".join(found)
+
+    def _done(self, lab: Lab, what: str) -> tuple[Path, str]:
+        """The marker of a one-time step, and what it must hold: a database schema is synced
+        for the installed versions (a course upgrade that moves them runs ``db sync`` again
+        on the learner's lab); other steps (rings, passwords) once."""
+        text = self.installed(lab) if what == "db" and self.pip else "ok"
+        return lab.state(self.name) / f".{what}-done", text + "\n"
+
     def synced(self, lab: Lab, what: str = "db") -> bool:
-        return (lab.state(self.name) / f".{what}-done").exists()
+        marker, text = self._done(lab, what)
+        return marker.exists() and marker.read_text() == text
 
     def mark_synced(self, lab: Lab, what: str = "db") -> None:
-        (lab.state(self.name) / f".{what}-done").write_text("ok\n")
+        marker, text = self._done(lab, what)
+        marker.write_text(text)
 
     def launched(self, lab: Lab, name: str, module: str, prog: str, args: Sequence[str],
                  marker: str) -> Daemon:

@@ -344,3 +344,29 @@ def test_down_and_up_keep_what_learners_made(demo: Connection, server, name: str
             demo.compute.delete_volume_attachment(server, vol.id)
             demo.block_storage.wait_for_status(vol, "available", wait=60)
         demo.block_storage.delete_volume(vol)
+
+
+def test_a_course_upgrade_that_moves_a_version_syncs_the_database_again(
+        lab, demo: Connection, server) -> None:
+    """The schema marker records the installed versions: a lab synced by an older release
+    (here: the marker of an older nova) gets `db sync` on the next `up`, and keeps what the
+    learner made."""
+    from labsetup.services.nova import Nova
+
+    marker = lab.state("nova") / ".db-done"
+    current = marker.read_text()
+    assert current == Nova().installed(lab) + "\n" and "==?" not in current
+    log = lab.paths.log / "nova-manage.log"
+    before = log.stat().st_size
+    marker.write_text("nova==33.0.0\n")
+    try:
+        _labsetup("up")
+    finally:
+        if marker.read_text() != current:
+            marker.write_text(current)
+    with open(log, encoding="utf-8", errors="replace") as fh:
+        fh.seek(before)
+        ran = fh.read()
+    assert " db sync" in ran and " api_db sync" in ran
+    assert marker.read_text() == current
+    assert demo.compute.get_server(server.id).status == "ACTIVE"

@@ -365,3 +365,21 @@ def test_policy_file_holds_the_lab_choices_and_follows_them(tmp_path: Path) -> N
     assert rules == {rule: check for rule, (check, _why) in LAB_POLICY.items()}
     assert rules["os_compute_api:os-evacuate"] == "rule:project_manager_or_admin"
     assert not any("disable" in r or "update" in r for r in rules), "changing hosts stays admin"
+
+
+def test_a_schema_marker_holds_the_installed_versions(tmp_path: Path) -> None:
+    from labsetup.services.nova import Nova
+
+    lab = Lab(Paths(tmp_path), Secrets())
+    site = lab.paths.venv / "lib" / "python3.11" / "site-packages"
+    (site / "nova-34.0.0.dist-info").mkdir(parents=True)
+    (site / "python_novaclient-18.13.1.dist-info").mkdir()
+    nova = Nova()
+    assert nova.installed(lab) == "nova==34.0.0"
+    assert not nova.synced(lab)
+    nova.mark_synced(lab)
+    assert nova.synced(lab)
+    (site / "nova-34.0.0.dist-info").rename(site / "nova-35.0.0.dist-info")  # an upgrade
+    assert not nova.synced(lab), "a new version syncs the schema again"
+    nova.mark_synced(lab, "rings")
+    assert nova.synced(lab, "rings") and (lab.state("nova") / ".rings-done").read_text() == "ok\n"
