@@ -20,8 +20,16 @@ from labsetup.config import REPO, Lab
 from labsetup.proc import LabError
 
 #: The whole suite: unit tests, lab tests, and every notebook executed end to end (nbval).
-DEFAULT_TEST_ARGS = ["tests", "notebooks", "--nbval-lax", "-p", "no:cacheprovider", "-rfEs",
-                     "--durations=15"]  # the slowest tests, so CI shows where the time goes
+TEST_PATHS = ["tests", "notebooks"]
+TEST_OPTIONS = ["--nbval-lax", "-p", "no:cacheprovider", "-rfEs",
+                "--durations=15"]  # the slowest tests, so CI shows where the time goes
+
+
+def pytest_argv(extra: Sequence[str]) -> list[str]:
+    """pytest's arguments for ``labsetup test EXTRA``: options in EXTRA narrow the whole suite
+    (``-m "not slow"`` keeps the notebooks' own options); paths in EXTRA replace the suite's."""
+    paths = [a for a in extra if not a.startswith("-") and Path(REPO / a.split("::")[0]).exists()]
+    return [*([] if paths else TEST_PATHS), *TEST_OPTIONS, *extra]
 
 EPILOG = "Every command takes --help. The lab lives in $LABSETUP_HOME " \
          "(default ~/.local/share/openstack-lab)."
@@ -279,7 +287,7 @@ def cmd_test(args: argparse.Namespace, lab: Lab) -> int:
     L.up(lab, jupyter=True)
     install_apt(TEST_APT, lab.paths.log / "install.log")  # the browser test's chromium
     py = lab.paths.course_bin("python")
-    argv = [str(py), "-m", "pytest", *(args.pytest_args or DEFAULT_TEST_ARGS)]
+    argv = [str(py), "-m", "pytest", *pytest_argv(args.pytest_args or [])]
     print("$ " + " ".join(argv), flush=True)
     # Exercise checks raise when a solution fails to pass them (see osworkshop.checks).
     env = {**os.environ, "OSWORKSHOP_STRICT": "1", "OS_CLOUD": "lab-demo"}
@@ -392,7 +400,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("test", help="bring the lab up if needed, then run the whole test suite",
                        description="Runs `labsetup up`, then pytest in the course environment: "
-                       "unit tests, lab tests and every notebook. Extra arguments go to pytest.")
+                       "unit tests, lab tests and every notebook. Extra options narrow the whole "
+                       "suite (e.g. -m 'not slow', -k 05); extra paths replace it "
+                       "(e.g. tests/unit).")
     s.add_argument("pytest_args", nargs=argparse.REMAINDER, help="arguments for pytest")
     s.set_defaults(func=cmd_test)
     return p

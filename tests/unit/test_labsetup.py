@@ -383,3 +383,14 @@ def test_a_schema_marker_holds_the_installed_versions(tmp_path: Path) -> None:
     assert not nova.synced(lab), "a new version syncs the schema again"
     nova.mark_synced(lab, "rings")
     assert nova.synced(lab, "rings") and (lab.state("nova") / ".rings-done").read_text() == "ok\n"
+
+
+def test_test_arguments_narrow_the_suite_or_replace_its_paths() -> None:
+    assert cli.pytest_argv([])[:2] == ["tests", "notebooks"]
+    narrowed = cli.pytest_argv(["-m", "not slow"])
+    assert narrowed[:2] == ["tests", "notebooks"] and "--nbval-lax" in narrowed
+    assert narrowed[-2:] == ["-m", "not slow"]
+    unit = cli.pytest_argv(["tests/unit", "-x"])
+    assert "notebooks" not in unit and unit[-2:] == ["tests/unit", "-x"]
+    one = cli.pytest_argv(["tests/unit/test_labsetup.py::test_ini_files_are_private"])
+    assert one[0] == "--nbval-lax"
