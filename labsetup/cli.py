@@ -290,7 +290,9 @@ def cmd_test(args: argparse.Namespace, lab: Lab) -> int:
     argv = [str(py), "-m", "pytest", *pytest_argv(args.pytest_args or [])]
     print("$ " + " ".join(argv), flush=True)
     # Exercise checks raise when a solution fails to pass them (see osworkshop.checks).
-    env = {**os.environ, "OSWORKSHOP_STRICT": "1", "OS_CLOUD": "lab-demo"}
+    # Kernels find the `openstack` CLI first on the PATH, as in the course's JupyterLab.
+    env = {**os.environ, "OSWORKSHOP_STRICT": "1", "OS_CLOUD": "lab-demo",
+           "PATH": f"{py.parent}:{os.environ.get('PATH', '')}"}
     return subprocess.call(argv, cwd=REPO, env=env)
 
 

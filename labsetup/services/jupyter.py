@@ -15,14 +15,11 @@ class JupyterLab(Service):
     api_path = "/api"
 
     def configure(self, lab: Lab) -> None:
-        """Put the OpenStack CLI (from the services' environment) on the PATH of JupyterLab's
-        terminals, alone: ``openstack server list`` works there like on any cloud."""
-        tools = lab.paths.home / "bin"
-        tools.mkdir(exist_ok=True)
-        link = tools / "openstack"
-        if not link.is_symlink() or os.readlink(link) != str(lab.paths.bin("openstack")):
-            link.unlink(missing_ok=True)
-            link.symlink_to(lab.paths.bin("openstack"))
+        """The ``openstack`` CLI is in the course environment, first on the PATH of JupyterLab's
+        kernels and terminals (an older lab linked the services' CLI here: removed)."""
+        old = lab.paths.home / "bin" / "openstack"
+        if old.is_symlink():
+            old.unlink()
 
     def daemons(self, lab: Lab) -> list[Daemon]:
         argv = [str(lab.paths.course_bin("jupyter")), "lab", "--no-browser",
@@ -30,7 +27,7 @@ class JupyterLab(Service):
                 "--ServerApp.port_retries=0", f"--ServerApp.root_dir={REPO / 'notebooks'}",
                 "--ServerApp.open_browser=False", "--allow-root",
                 "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-        path = f"{lab.paths.course_bin('')}:{lab.paths.home / 'bin'}:{os.environ.get('PATH', '')}"
+        path = f"{lab.paths.course_bin('')}:{os.environ.get('PATH', '')}"
         env = {"OS_CLOUD": "lab-demo", "PATH": path, "JUPYTER_TOKEN": lab.secrets["jupyter_token"], "JUPYTER_CONFIG_DIR": str(lab.etc("jupyter")),
                "JUPYTER_DATA_DIR": str(lab.state("jupyter")),
                "JUPYTER_RUNTIME_DIR": str(lab.paths.run / "jupyter")}
