@@ -13,7 +13,6 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
-import nbformat
 import pytest
 
 
@@ -24,6 +23,8 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if getattr(plugin.IPyNbFile, "solved", False):
         return
+
+    import nbformat
 
     from tests.answers import solved
 

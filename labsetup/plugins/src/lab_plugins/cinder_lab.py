@@ -72,16 +72,23 @@ class LabFileVolumeDriver(driver.VolumeDriver):
             raise RuntimeError(f"lab volume directory {self.base} is not writable")
 
     def _update_volume_stats(self) -> None:
+        """Capacity as configured (a cap), provisioned as the volumes' sizes, and free as what
+        is really left: the cap less the blocks the files use, never more than the free space
+        of the filesystem that holds them."""
         capacity = float(self.configuration.lab_capacity_gb)
-        allocated = sum(os.path.getsize(os.path.join(self.base, f)) for f in os.listdir(self.base)
-                        if f.startswith("volume-")) / GiB
+        files = {f: os.stat(os.path.join(self.base, f)) for f in os.listdir(self.base)
+                 if f.startswith(("volume-", "snapshot-"))}
+        used = sum(st.st_blocks * 512 for st in files.values()) / GiB
+        allocated = sum(st.st_size for f, st in files.items() if f.startswith("volume-")) / GiB
+        fs = os.statvfs(self.base)
+        fs_free = fs.f_bavail * fs.f_frsize / GiB
         self._stats = {
             "volume_backend_name": self.configuration.safe_get("volume_backend_name") or "lab",
             "vendor_name": "Open Source",
             "driver_version": self.VERSION,
             "storage_protocol": "file",
             "total_capacity_gb": capacity,
-            "free_capacity_gb": max(0.0, capacity - allocated),
+            "free_capacity_gb": round(max(0.0, min(capacity - used, fs_free)), 2),
             "provisioned_capacity_gb": allocated,
             "reserved_percentage": 0,
             "thin_provisioning_support": True,

@@ -6,7 +6,8 @@ Production clouds use ``ovn`` (OVN's northbound database programs Open vSwitch o
 or ``openvswitch`` (an OVS agent on every host); vendors ship their own for switches and SDN
 controllers, the way NSX plugs into vSphere.  This machine has no Open vSwitch kernel datapath,
 so this driver binds ports as ``vif_type=other`` and marks them ACTIVE at once: the whole API
-behaves as in production, but no packet is forwarded.
+behaves as in production, but no packet is forwarded, and security groups are rules in the
+database that nothing enforces (the binding says ``port_filter: false``).
 
 It also keeps ports ACTIVE when Nova moves an instance: during a live migration Neutron
 activates the binding on the destination host and sets the port DOWN until an agent reports it
@@ -57,9 +58,11 @@ class LabMechanismDriver(api.MechanismDriver):
         vnic_type = context.current.get(portbindings.VNIC_TYPE, portbindings.VNIC_NORMAL)
         for segment in context.segments_to_bind:
             if should_bind(vnic_type, segment.get(api.NETWORK_TYPE)):
+                # port_filter False: nothing here applies security groups (no packet moves),
+                # so the binding does not claim that something filters this port.
                 context.set_binding(
                     segment[api.ID], VIF_TYPE,
-                    {portbindings.CAP_PORT_FILTER: True, "lab": True},
+                    {portbindings.CAP_PORT_FILTER: False, "lab": True},
                     status=constants.PORT_STATUS_ACTIVE)
                 LOG.debug("Bound port %s on host %s", context.current["id"], context.host)
                 return
