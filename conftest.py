@@ -21,24 +21,24 @@ def pytest_configure(config: pytest.Config) -> None:
         from nbval import plugin
     except ImportError:  # nbval is not installed: notebooks are not collected anyway
         return
-    if getattr(plugin.IPyNbFile, "solved", False):
+    if getattr(plugin.IPyNbFile.collect, "solved", False):
         return
-
     import nbformat
 
     from tests.answers import solved
 
-    class SolvedNotebook(plugin.IPyNbFile):  # type: ignore[misc, name-defined]
-        solved = True
+    shipped_collect = plugin.IPyNbFile.collect
 
-        def collect(self) -> Iterator[Any]:
-            real = plugin.nbformat
-            plugin.nbformat = types.SimpleNamespace(
-                read=lambda path, as_version: solved(nbformat.read(path, as_version=as_version))
-            )
-            try:
-                yield from super().collect()
-            finally:
-                plugin.nbformat = real
+    def collect(self: Any) -> Iterator[Any]:
+        """nbval's collect, reading the notebook with its solutions typed in."""
+        real = plugin.nbformat
+        plugin.nbformat = types.SimpleNamespace(
+            read=lambda path, as_version: solved(nbformat.read(path, as_version=as_version))
+        )
+        try:
+            yield from shipped_collect(self)
+        finally:
+            plugin.nbformat = real
 
-    plugin.IPyNbFile = SolvedNotebook
+    collect.solved = True  # type: ignore[attr-defined]
+    plugin.IPyNbFile.collect = collect
