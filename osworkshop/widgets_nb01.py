@@ -37,8 +37,13 @@ def principle_card(principle_id: str) -> HTML:
 
 
 def principles_table() -> HTML:
-    """All principles in one table: name, vSphere habit, cloud way."""
-    rows = [(p["name"], p["vsphere_habit"], p["cloud_way"]) for p in load("principles")]
+    """The six principles in one table: name, vSphere habit, cloud way (the pets-and-cattle
+    picture is not one of them)."""
+    rows = [
+        (p["name"], p["vsphere_habit"], p["cloud_way"])
+        for p in load("principles")
+        if p["kind"] == "principle"
+    ]
     return HTML(table(("Principle", "vSphere habit", "Cloud way"), rows))
 
 

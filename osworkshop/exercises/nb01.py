@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..checks import CheckResult, exercise
@@ -49,6 +50,8 @@ def check_herd(conn: Any, prefix: str, size: int) -> CheckResult:
             hints.append(
                 f"No server name starts with {prefix!r}: check the spelling of the prefix."
             )
+        elif len(herd) == size - 1:
+            hints.append(f"One short: `range(1, {size})` stops before {size}.")
         return CheckResult(
             False,
             f"You need at least {size} ACTIVE servers whose name starts with {prefix!r}.",
@@ -73,16 +76,31 @@ def check_herd(conn: Any, prefix: str, size: int) -> CheckResult:
     )
 
 
+#: Deleted servers stay listed (status DELETED) with ``changes_since`` for this long, at least.
+RECENT = timedelta(days=1)
+
+
+def _blank(value: Any) -> bool:
+    """True for an answer the learner has not filled in yet (``...``, None or empty)."""
+    return value is None or value is Ellipsis or not str(value).strip()
+
+
+def _recent(conn: Any) -> dict[str, Any]:
+    """The project's servers changed lately, deleted ones included, by id."""
+    since = (datetime.now(UTC) - RECENT).isoformat()
+    return {str(s.id): s for s in conn.compute.servers(changes_since=since)}
+
+
 @exercise(
     "nb01.heal",
     hints=(
         (
-            "First break the herd: `conn.compute.delete_server(victim)` and keep the id "
-            "(`victim_id = victim.id`) so the check can tell the old server from its replacement."
+            "First break the herd: keep the id of one cow (`victim_id = victim.id`) so the check "
+            "can tell the old server from its replacement, then `conn.compute.delete_server(victim)`."
         ),
         (
-            "Then heal it: `herd.reconcile_loop(conn, prefix, 3, flavor, image, network, "
-            "osworkshop.tags('01'))` creates what is missing and waits until it is ACTIVE."
+            "Then heal it: `herd.reconcile_loop(conn, PREFIX, SIZE, flavor, image, network, "
+            "TAGS)` creates what is missing and waits until it is ACTIVE."
         ),
         (
             "Print `herd.report(...)` of the loop: one round should say `created`, the last round "
@@ -90,16 +108,35 @@ def check_herd(conn: Any, prefix: str, size: int) -> CheckResult:
         ),
     ),
 )
-def check_healed(
-    conn: Any, prefix: str, size: int = 3, deleted_id: str | None = None
-) -> CheckResult:
-    """Exactly ``size`` servers named ``prefix…``, all ACTIVE, and ``deleted_id`` is gone."""
+def check_healed(conn: Any, prefix: str, size: int = 3, deleted_id: Any = None) -> CheckResult:
+    """Exactly ``size`` servers named ``prefix…``, all ACTIVE, and ``deleted_id`` was one of them
+    and is deleted (Nova lists deleted servers with ``changes_since``)."""
     herd = [
         s
         for s in conn.compute.servers()
         if str(s.name).startswith(prefix) and getattr(s, "task_state", None) != "deleting"
     ]
-    if deleted_id and any(s.id == deleted_id for s in herd):
+    if _blank(deleted_id):
+        if not herd:
+            return CheckResult(
+                False,
+                f"There is no herd to heal: no server name starts with {prefix!r}.",
+                ["Build the herd in Exercise 1 first, then delete one cow and heal the herd."],
+            )
+        return CheckResult(
+            False,
+            "Fill in victim_id: replace the ... with the ID of the cow you deleted.",
+            ["Keep it before you delete: `victim_id = victim.id`."],
+        )
+    deleted_id = str(deleted_id).strip()
+    if deleted_id.startswith(prefix) or any(s.name == deleted_id for s in herd):
+        return CheckResult(
+            False,
+            f"victim_id holds a name ({deleted_id}), not an ID. The replacement can get the same "
+            "name; only the ID tells the old server from the new one.",
+            ["Keep `victim_id = victim.id` (not `victim.name`) before you delete it."],
+        )
+    if any(s.id == deleted_id for s in herd):
         return CheckResult(
             False,
             f"The server you deleted ({deleted_id}) is still in the herd.",
@@ -110,6 +147,26 @@ def check_healed(
                 ),
                 "Check that `victim_id` holds the id of the server you deleted, not its name.",
             ],
+        )
+    victim = _recent(conn).get(deleted_id)
+    if victim is None:
+        return CheckResult(
+            False,
+            f"Nova knows no server of this project with the ID {deleted_id} (not even a deleted "
+            "one).",
+            ["Keep the ID of the cow you delete: `victim_id = victim.id`."],
+        )
+    if not str(victim.name).startswith(prefix):
+        return CheckResult(
+            False,
+            f"victim_id is the ID of {victim.name}, which is not a cow of this herd.",
+            [f"Delete one of the servers whose name starts with {prefix!r}."],
+        )
+    if victim.status not in ("DELETED", "SOFT_DELETED"):
+        return CheckResult(
+            False,
+            f"{victim.name} ({deleted_id}) is not deleted yet (status {victim.status}).",
+            ["Wait with `conn.compute.wait_for_delete(victim)`, then heal and check again."],
         )
     if len(herd) < size:
         return CheckResult(
@@ -146,10 +203,10 @@ def check_healed(
         return CheckResult(
             False, f"{len(not_active)} of your {size} servers are not ACTIVE.", hints
         )
-    if deleted_id is None:
-        return CheckResult(True, f"{size} ACTIVE servers named {prefix}…: the herd is whole again.")
+    twin = next((s for s in herd if s.name == victim.name), None)
+    again = f" {victim.name} is back with a new ID ({twin.id[:8]}…)." if twin is not None else ""
     return CheckResult(
         True,
-        f"The herd is whole again: {size} ACTIVE servers, and the one you deleted is not among "
-        "them. Nobody repaired anything; the loop replaced it.",
+        f"The herd is whole again: {size} ACTIVE servers, and {victim.name} ({deleted_id[:8]}…) "
+        f"is deleted.{again} Nobody repaired anything; the loop replaced it.",
     )

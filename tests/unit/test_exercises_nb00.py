@@ -4,9 +4,15 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from openstack import exceptions as sdk_exc
 
+from osworkshop.admin_steps import NoAdmin
 from osworkshop.checks import load_exercises, registry
-from osworkshop.exercises.nb00 import check_block_storage_type, check_hypervisor_hosts
+from osworkshop.exercises.nb00 import (
+    check_block_storage_type,
+    check_hypervisor_hosts,
+    hypervisor_reader,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +50,15 @@ def test_block_storage_wrong_answers_fail() -> None:
     assert not result.passed and "swift" in result.message
     result = check_block_storage_type(LAB, "cinder")  # a codename, not a type
     assert not result.passed and "not a service type" in result.message
+    assert "a service's name" in result.message
     assert result.exercise == "nb00.block_storage"
+    assert "a service's name" not in check_block_storage_type(LAB, "volume").message
+
+
+def test_block_storage_not_filled_in() -> None:
+    for blank in (..., None, "  "):
+        result = check_block_storage_type(LAB, blank)
+        assert not result.passed and "Fill in my_type" in result.message
 
 
 def test_block_storage_right_answer_passes() -> None:
@@ -61,8 +75,18 @@ def test_block_storage_without_cinder_cannot_pass() -> None:
 
 def admin_conn(*names: str) -> Any:
     return SimpleNamespace(
-        compute=SimpleNamespace(hypervisors=lambda: [SimpleNamespace(name=n) for n in names])
+        compute=SimpleNamespace(
+            hypervisors=lambda: [SimpleNamespace(id=f"uuid-{n}", name=n) for n in names]
+        )
     )
+
+
+def refused() -> Any:
+    def hypervisors() -> Any:
+        raise sdk_exc.ForbiddenException("Policy doesn't allow os-hypervisors:list")
+        yield  # a generator, like the SDK's: the refusal comes at the first item
+
+    return SimpleNamespace(compute=SimpleNamespace(hypervisors=hypervisors))
 
 
 def test_hypervisors_wrong_answer_fails() -> None:
@@ -76,3 +100,19 @@ def test_hypervisors_wrong_answer_fails() -> None:
 def test_hypervisors_right_answer_passes() -> None:
     admin = admin_conn("lab-compute-1", "lab-compute-2")
     assert check_hypervisor_hosts(admin, ["lab-compute-2", "lab-compute-1"]).passed
+
+
+def test_hypervisors_not_filled_in_or_ids() -> None:
+    admin = admin_conn("lab-compute-1", "lab-compute-2")
+    assert "Fill in my_hosts" in check_hypervisor_hosts(admin, ...).message
+    result = check_hypervisor_hosts(admin, ["uuid-lab-compute-1", "uuid-lab-compute-2"])
+    assert not result.passed and "IDs" in result.message
+
+
+def test_reader_is_conn_when_allowed_else_admin() -> None:
+    manager, admin = admin_conn("lab-compute-1"), admin_conn("lab-compute-1")
+    assert hypervisor_reader(manager, admin) is manager
+    member = refused()
+    assert hypervisor_reader(member, admin) is admin
+    assert hypervisor_reader(member, None) is None
+    assert hypervisor_reader(member, NoAdmin("student01", "lab-admin")) is None  # a classroom
