@@ -59,6 +59,7 @@ SCHEMAS: dict[str, Schema] = {
     "principles": {
         "id": str,
         "name": str,
+        "kind": str,  # principle (six of them), or picture (pets vs cattle: an image caption)
         "summary": str,
         "vsphere_habit": str,
         "cloud_way": str,
@@ -90,6 +91,7 @@ SCHEMAS["architecture"] = {
 
 #: Fields whose value must come from a fixed list.
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
+    "principles": {"kind": ("principle", "picture")},
     "terms": {
         "category": (
             "compute",
@@ -177,6 +179,20 @@ SCHEMAS["migration_tools"] = {
 }
 KEYS["migration_tools"] = "id"
 
+# Notebook 02: OpenStack next to VMware's own stack (vCloud Suite, then VCF), why organisations
+# choose it, and VMware as competitor and partner; shown with widgets.then_and_now_html.
+SCHEMAS["adoption"] = {
+    "id": str,
+    "kind": str,
+    "topic": str,
+    "then": str,
+    "now": str,
+    "then_source": str,
+    "now_source": str,
+}
+KEYS["adoption"] = "id"
+CHOICES["adoption"] = {"kind": ("platform", "reason", "partner")}
+
 # Notebook 06: Glance image visibility next to vSphere templates, and its own then-and-now.
 SCHEMAS["image_visibility"] = {
     "id": str,
@@ -251,6 +267,36 @@ SCHEMAS["instructor"] = {
     "source": str,
 }
 KEYS["instructor"] = "number"
+
+# The cheat sheet: a vSphere task, its PowerCLI cmdlet, the `openstack` command and the
+# openstacksdk call (rows may add a `note`); rendered into docs/cheatsheet.md by
+# osworkshop.outline. tests/unit/test_cheatsheet.py checks the commands and calls are real.
+SCHEMAS["cheatsheet"] = {
+    "id": str,
+    "topic": str,
+    "vsphere": str,
+    "powercli": str,
+    "cli": str,
+    "sdk": str,
+    "notebook": str,
+    "source": str,
+}
+KEYS["cheatsheet"] = "id"
+CHOICES["cheatsheet"] = {
+    "topic": (
+        "Identity and projects",
+        "Compute and flavors",
+        "Power",
+        "Images and templates",
+        "Networking",
+        "Security groups",
+        "Volumes and snapshots",
+        "Object storage",
+        "Operations: maintenance, vMotion, HA and evacuation",
+        "Aggregates and zones",
+        "Migration from vSphere",
+    ),
+}
 
 
 def data_dir() -> Path:

@@ -82,6 +82,11 @@ def test_a_student_runs_the_notebook_without_an_error(student: Path, path: Path)
     demos = [ex.id for ex in exercises(nb) if notes(nb.cells[ex.check])]
     print(f"\n{path.stem}: {len(code)} code cells, {len(noted)} with administrator steps "
           f"skipped; demo-only exercises: {', '.join(demos) or 'none'}", end="")
+    from osworkshop.outline import instructor_notes
+
+    listed = instructor_notes().get(path.name[:2])
+    assert demos == [ex for ex, _why in (listed.demo_only if listed else ())], \
+        "the exercises a student cannot do are the ones the instructor guide lists"
     uses_admin = any("osworkshop.admin()" in c.source for c in code)
     assert bool(noted) == uses_admin, "a notebook that uses the administrator skips something"
     after = inventory(conn)

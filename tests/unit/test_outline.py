@@ -26,8 +26,9 @@ def test_instructor_notes_are_valid() -> None:
 
 def test_generated_documents_are_current() -> None:
     stale = outline.stale(outline.documents())
-    assert not stale, (f"{[str(p) for p in stale]} differ from data/outline.yaml and "
-                       "data/instructor.yaml: run `python -m osworkshop.outline` and commit")
+    assert not stale, (f"{[str(p) for p in stale]} differ from data/outline.yaml, "
+                       "data/instructor.yaml or data/cheatsheet.yaml: run "
+                       "`python -m osworkshop.outline` and commit")
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=[p.name for p in NOTEBOOK_FILES])
@@ -249,7 +250,7 @@ def test_main_writes_then_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert "stale: " in capsys.readouterr().err
     assert outline.main([]) == 0
     assert sorted(p.name for p in (tmp_path / "docs").iterdir()) == [
-        "agenda.md", "instructor-guide.md"
+        "agenda.md", "cheatsheet.md", "instructor-guide.md"
     ]
     assert outline.main(["--check"]) == 0
     assert outline.main(["--check", "--start", "10:00"]) == 1  # another day is another agenda
