@@ -1,4 +1,5 @@
-"""Notebook 08, storage: a volume that outlives its server, and storage for five workloads."""
+"""Notebook 08, storage: a volume attached from the terminal, a volume that outlives its server,
+and storage for five workloads."""
 
 from __future__ import annotations
 
@@ -6,7 +7,83 @@ from typing import Any
 
 from ..checks import CheckResult, exercise
 from ..data import load
-from ..storage_nb08 import inventory, judge_workload, snapshots_of, volume_named
+from ..storage_nb08 import classify, inventory, judge_workload, snapshots_of, volume_named
+
+CLI = "openstack --os-cloud lab-demo"
+
+
+@exercise(
+    "nb08.cli_volume",
+    hints=(
+        (
+            "Two commands in the terminal, both with `--os-cloud lab-demo`: `openstack volume "
+            "create` (a size in GiB, a description, a name), then `openstack server add volume "
+            "SERVER VOLUME` once the volume is `available`."
+        ),
+        (
+            f"`{CLI} volume create --size 1 --description osworkshop-nb08 osworkshop-nb08-cli`, "
+            f"then `{CLI} volume show osworkshop-nb08-cli -c status -f value` until it says "
+            "available."
+        ),
+        (
+            f"`{CLI} server add volume osworkshop-nb08-app osworkshop-nb08-cli`; "
+            f"`{CLI} volume list -c Name -c Status -c 'Attached to'` shows where it is."
+        ),
+    ),
+)
+def check_cli_volume(conn: Any, volume: str, server: str, *, size: int = 1) -> CheckResult:
+    """``volume`` exists, is ``size`` GiB, and is attached to ``server`` (read from Cinder)."""
+    found = volume_named(conn, volume)
+    if found is None:
+        return CheckResult(
+            False,
+            f"There is no volume {volume!r} yet.",
+            [
+                (
+                    f"In the terminal: `{CLI} volume create --size {size} --description "
+                    f"osworkshop-nb08 {volume}`."
+                )
+            ],
+        )
+    vol = conn.block_storage.get_volume(found.id)
+    problems: list[str] = []
+    hints: list[str] = []
+    if vol.size != size:
+        problems.append(f"it is {vol.size} GiB, not {size}")
+        hints.append(
+            f"`--size` counts GiB. Delete it (`{CLI} volume delete {volume}`) and create it "
+            f"again with `--size {size}`."
+        )
+    machine = conn.compute.find_server(server, ignore_missing=True)
+    on = [str(a.get("server_id")) for a in vol.attachments or []]
+    if machine is None:
+        problems.append(f"there is no server {server} to attach it to")
+        hints.append(
+            "The next exercise deletes that server: do this one first, or run the notebook "
+            "again from the top to boot it again."
+        )
+    elif vol.status in ("creating", "attaching", "reserved", "detaching"):
+        problems.append(f"it is still {vol.status}")
+        hints.append("Wait a few seconds and check again.")
+    elif machine.id not in on and on:
+        problems.append(f"it is attached to another server, not to {server}")
+        hints.append(f"`{CLI} server remove volume SERVER {volume}`, then attach it to {server}.")
+    elif machine.id not in on:
+        problems.append(f"it is {vol.status} but not attached to {server}")
+        hints.append(
+            f"Creating a volume does not attach it: `{CLI} server add volume {server} {volume}`."
+        )
+    if problems:
+        return CheckResult(False, f"Volume {vol.name}: " + "; ".join(problems) + ".", hints)
+    device = next(
+        (a.get("device") for a in vol.attachments if str(a.get("server_id")) == machine.id), None
+    )
+    return CheckResult(
+        True,
+        f"{vol.name} is {size} GiB and attached to {server}"
+        + (f" as {device}" if device else "")
+        + ": made in the terminal, read back here from Cinder.",
+    )
 
 
 @exercise(
@@ -114,6 +191,12 @@ def check_workloads(conn: Any, tag: str) -> CheckResult:
     found = inventory(conn, tag, [w["id"] for w in workloads])
     verdicts = [judge_workload(w, found[w["id"]]) for w in workloads]
     wrong = [text for ok, text in verdicts if not ok]
+    if all(classify(found[w["id"]]) == "missing" for w in workloads):
+        return CheckResult(
+            False,
+            f"None of the {len(workloads)} workloads has storage yet: nothing is named "
+            f"{tag}-<workload id>.",
+        )
     if wrong:
         right = len(verdicts) - len(wrong)
         return CheckResult(

@@ -9,7 +9,7 @@ import pytest
 
 from osworkshop.checks import hint, load_exercises, registry
 from osworkshop.data import load
-from osworkshop.exercises.nb08 import check_volume_survives, check_workloads
+from osworkshop.exercises.nb08 import check_cli_volume, check_volume_survives, check_workloads
 
 TAG = "osworkshop-nb08"
 
@@ -60,8 +60,59 @@ class Cloud:
             )
         )
 
-    def server(self, name: str, status: str = "ACTIVE") -> None:
-        self.srvs.append(SimpleNamespace(name=name, status=status))
+    def server(self, name: str, status: str = "ACTIVE") -> Any:
+        s = SimpleNamespace(id=f"s{len(self.srvs)}", name=name, status=status)
+        self.srvs.append(s)
+        return s
+
+
+def cli_volume(cloud: Cloud) -> Any:
+    return check_cli_volume(cloud, volume=f"{TAG}-cli", server=f"{TAG}-app")
+
+
+def test_cli_volume_passes_when_attached_to_the_server() -> None:
+    cloud = Cloud()
+    app = cloud.server(f"{TAG}-app")
+    cloud.volume(f"{TAG}-cli", status="in-use",
+                 attachments=[{"server_id": app.id, "device": "/dev/vdc"}])
+    result = cli_volume(cloud)
+    assert result.passed, result
+    assert "as /dev/vdc" in result.message and result.exercise == "nb08.cli_volume"
+
+
+def test_cli_volume_not_made_yet_gives_the_command() -> None:
+    cloud = Cloud()
+    cloud.server(f"{TAG}-app")
+    result = cli_volume(cloud)
+    assert not result.passed and "no volume" in result.message
+    assert "volume create --size 1" in result.hints[0]
+
+
+def test_cli_volume_created_but_not_attached() -> None:
+    cloud = Cloud()
+    cloud.server(f"{TAG}-app")
+    cloud.volume(f"{TAG}-cli", size=1024)
+    result = cli_volume(cloud)
+    assert not result.passed
+    assert "1024 GiB, not 1" in result.message and "not attached" in result.message
+    assert any("server add volume" in h for h in result.hints)
+
+
+def test_cli_volume_still_attaching_or_elsewhere() -> None:
+    cloud = Cloud()
+    cloud.server(f"{TAG}-app")
+    other = cloud.server(f"{TAG}-other")
+    vol = cloud.volume(f"{TAG}-cli", status="attaching")
+    assert "still attaching" in cli_volume(cloud).message
+    vol.status, vol.attachments = "in-use", [{"server_id": other.id}]
+    assert "another server" in cli_volume(cloud).message
+
+
+def test_cli_volume_without_the_server() -> None:
+    cloud = Cloud()
+    cloud.volume(f"{TAG}-cli")
+    result = cli_volume(cloud)
+    assert not result.passed and f"no server {TAG}-app" in result.message
 
 
 def survivor(cloud: Cloud) -> Any:
@@ -155,15 +206,24 @@ def test_workloads_report_each_wrong_choice_with_its_hint() -> None:
     result = check_workloads(cloud, tag=TAG)
     assert not result.passed
     assert result.message == "3 of 5 workloads have the right storage."
-    assert len(result.hints) == 2
+    assert len(result.hints) == 4  # two wrong choices, then the first hint and where more is
     assert result.hints[0].startswith("photo-archive: you chose block storage")
     assert "build-scratch: you chose object storage" in result.hints[1]
 
 
 def test_workloads_nothing_made_yet() -> None:
     result = check_workloads(Cloud(), tag=TAG)
-    assert not result.passed and result.message.startswith("0 of 5")
-    assert all("nothing carries its name" in h for h in result.hints)
+    assert not result.passed and result.message.startswith("None of the 5 workloads")
+    assert f"{TAG}-<workload id>" in result.message
+    assert result.hints[0] == hint("nb08.workloads", 1).split(": ", 1)[1]
+
+
+def test_workloads_one_missing_is_named() -> None:
+    cloud = Cloud()
+    answer(cloud, {k: v for k, v in RIGHT.items() if k != "nightly-dumps"})
+    result = check_workloads(cloud, tag=TAG)
+    assert result.message.startswith("4 of 5")
+    assert result.hints[0] == "nightly-dumps: nothing carries its name yet."
 
 
 def test_workloads_root_disk_must_boot() -> None:
@@ -176,7 +236,8 @@ def test_workloads_root_disk_must_boot() -> None:
 
 def test_checks_are_registered_with_three_hints() -> None:
     load_exercises()
-    assert {"nb08.survivor", "nb08.workloads"} <= set(registry)
-    for ex in ("nb08.survivor", "nb08.workloads"):
+    exercises = ("nb08.cli_volume", "nb08.survivor", "nb08.workloads")
+    assert set(exercises) <= set(registry)
+    for ex in exercises:
         assert hint(ex, 1).startswith("Hint 1 of 3")
         assert hint(ex, 3).startswith("Hint 3 of 3")
