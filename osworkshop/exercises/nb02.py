@@ -16,6 +16,11 @@ def _norm(url: Any) -> str:
     return str(url or "").strip().rstrip("/")
 
 
+def _blank(value: Any) -> bool:
+    """True for an answer the learner has not filled in yet (``...``, None or empty)."""
+    return value is None or value is Ellipsis or not str(value).strip()
+
+
 def _codename(name: Any) -> str:
     """Catalog names can carry an API version (``cinderv3``); the codename is without it."""
     return re.sub(r"v\d+$", "", str(name or "").strip().lower())
@@ -35,8 +40,16 @@ def _codename(name: Any) -> str:
         ),
     ),
 )
-def check_block_storage(conn: Any, codename: str, endpoint: str) -> CheckResult:
+def check_block_storage(conn: Any, codename: Any, endpoint: Any) -> CheckResult:
     """``codename`` and ``endpoint`` name the block storage service in the cloud's live catalog."""
+    empty = [name for name, value in (("my_codename", codename), ("my_endpoint", endpoint))
+             if _blank(value)]
+    if empty:
+        return CheckResult(
+            False,
+            f"Fill in {' and '.join(empty)}: replace the ... with your answer.",
+            ['For example `my_codename = "nova"` names a project, and an endpoint is a URL.'],
+        )
     rows = services(conn)
     block = [r for r in rows if r["type"] in BLOCK_TYPES]
     if not block:
@@ -62,8 +75,14 @@ def check_block_storage(conn: Any, codename: str, endpoint: str) -> CheckResult:
     if _norm(endpoint) not in urls:
         hints = [f"You answered {endpoint!r}."]
         owner = next((r for r in rows if _norm(r["endpoint"]) == _norm(endpoint)), None)
+        cut = any(url.startswith(_norm(endpoint) + "/") for url in urls)
         if owner is not None:
             hints.append(f"That is the endpoint of {owner['name']} ({owner['type']}).")
+        elif cut:
+            hints.append(
+                "That is the start of the block storage endpoint, without your project's ID "
+                "at the end: copy the whole URL."
+            )
         elif not str(endpoint).strip().startswith("http"):
             hints.append("An endpoint is a URL that starts with http:// or https://.")
         hints.append("Copy the endpoint of the block-storage row, including the project ID.")

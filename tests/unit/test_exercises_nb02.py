@@ -67,6 +67,25 @@ def test_wrong_endpoint_fails() -> None:
     assert not check_block_storage(LAB, "cinder", "cinder.example").passed
 
 
+@pytest.mark.parametrize(("codename", "endpoint", "missing"), [
+    (..., ..., "my_codename and my_endpoint"),
+    ("cinder", ..., "my_endpoint"),
+    (None, CINDER, "my_codename"),
+    ("  ", CINDER, "my_codename"),
+])
+def test_blanks_ask_to_be_filled_in(codename: Any, endpoint: Any, missing: str) -> None:
+    result = check_block_storage(LAB, codename, endpoint)
+    assert not result.passed
+    assert result.message.startswith(f"Fill in {missing}:")
+    assert any("block-storage" in h for h in result.hints), "the first general hint follows"
+
+
+def test_endpoint_without_the_project_id_is_named() -> None:
+    result = check_block_storage(LAB, "cinder", "http://192.0.2.10:8776/v3")
+    assert not result.passed
+    assert any("without your project's ID" in h for h in result.hints)
+
+
 def test_cloud_without_block_storage_fails() -> None:
     result = check_block_storage(cloud(entry("compute", "nova", "http://x")), "cinder", CINDER)
     assert not result.passed

@@ -86,6 +86,35 @@ def test_wrong_event_fails() -> None:
         cloud(admin=True), "osworkshop-nb03-traced", "lab-compute-2", "schedule_instances"
     )
     assert not result.passed and "not the longest event" in result.message
+    assert not any("is an action" in h for h in result.hints)
+
+
+def test_an_action_name_is_not_an_event() -> None:
+    result = check_placement(cloud(admin=True), "osworkshop-nb03-traced", "lab-compute-2", "create")
+    assert not result.passed
+    assert any("'create' is an action" in h for h in result.hints)
+
+
+@pytest.mark.parametrize("admin", [True, False])
+def test_the_host_id_hash_is_not_a_host_name(admin: bool) -> None:
+    result = check_placement(
+        cloud(admin=admin),
+        "osworkshop-nb03-traced",
+        host_id(PROJECT, "lab-compute-2"),
+        "compute__do_build_and_run_instance",
+    )
+    assert not result.passed and any("hostId" in h for h in result.hints)
+
+
+@pytest.mark.parametrize(("host", "event", "missing"), [
+    (..., ..., "my_host and my_event"),
+    ("lab-compute-2", ..., "my_event"),
+    (None, "compute__do_build_and_run_instance", "my_host"),
+])
+def test_blanks_ask_to_be_filled_in(host: Any, event: Any, missing: str) -> None:
+    result = check_placement(cloud(admin=True), "osworkshop-nb03-traced", host, event)
+    assert not result.passed and result.message.startswith(f"Fill in {missing}:")
+    assert any("compute_host" in h for h in result.hints), "the first general hint follows"
 
 
 def test_unknown_server_and_no_events_fail() -> None:
