@@ -1,12 +1,16 @@
 """Notebooks 09 and 10: where servers run, how they move, and what happens when a host dies.
 
-The vSphere admin's day-two tools (vMotion, maintenance mode, HA) map onto Nova's admin API:
-live and cold migration, disabling a compute service, forcing it down and evacuating its
-servers.  These helpers read and drive that API with an **admin** connection, wait for the
-states Nova reports (a migration *record* closes after the server has moved), and explain the
-refusals a learner meets.  The course lab can also stop and start one compute host's
-``nova-compute`` process, as if the host lost power; on other clouds those helpers say what
-they would need and do nothing.
+The vSphere admin's day-two tools (vMotion, maintenance mode, HA) map onto Nova's API: live
+and cold migration, disabling a compute service, forcing it down and evacuating servers. The
+learner types those calls in the notebooks; this module only **reads and waits**: host states,
+migration records (a record closes after the server has moved), a host that goes down or comes
+back. It also explains the refusals a learner meets. Everything here works with the learner's
+own connection when the project role allows it (in the course lab a project ``manager`` sees
+the hosts of its own servers and lists compute services), and with ``admin`` otherwise.
+
+The course lab can stop and start one compute host's ``nova-compute`` process, as if the host
+lost power (:func:`power_off`); on other clouds that does nothing and says why. After a run
+that stopped half-way, :func:`restore_hosts` puts every host back (admin).
 
 A tiny reconcile loop (:func:`reconcile`) keeps a herd of tagged servers at its size: it
 observes the herd (:func:`observe`), asks a ``decide`` function (yours, in notebook 10) for a
@@ -50,7 +54,7 @@ DONE: dict[str, frozenset[str]] = {
 }
 #: Statuses meaning the move failed or was stopped.
 FAILED = frozenset({"error", "failed", "cancelled", "reverted"})
-#: host_status values (microversion 2.16, admin only) of a host whose guests keep running.
+#: host_status values (microversion 2.16) of a host whose guests keep running.
 HOST_ALIVE = frozenset({"UP", "MAINTENANCE"})
 
 WAIT = 300  # seconds; the shared lab on two cores can be slow
@@ -73,7 +77,7 @@ def _id(server: Any) -> str:
 
 @dataclass(frozen=True)
 class HostState:
-    """One nova-compute service as an admin sees it."""
+    """One nova-compute service, as ``openstack compute service list`` shows it."""
 
     host: str
     enabled: bool
@@ -105,28 +109,28 @@ def to_host_state(service: Any) -> HostState:
     )
 
 
-def host_states(admin: Any) -> list[HostState]:
-    """Every nova-compute service, sorted by host name."""
+def host_states(conn: Any) -> list[HostState]:
+    """Every nova-compute service, sorted by host name (admin, or a lab project manager)."""
     return sorted(
-        (to_host_state(s) for s in admin.compute.services(binary=BINARY)), key=lambda h: h.host
+        (to_host_state(s) for s in conn.compute.services(binary=BINARY)), key=lambda h: h.host
     )
 
 
-def _service(admin: Any, host: str) -> Any:
-    found = list(admin.compute.services(binary=BINARY, host=host))
+def _service(conn: Any, host: str) -> Any:
+    found = list(conn.compute.services(binary=BINARY, host=host))
     if not found:
-        known = ", ".join(h.host for h in host_states(admin)) or "none"
+        known = ", ".join(h.host for h in host_states(conn)) or "none"
         raise CourseError(
             f"No compute host called {host!r}",
             f"Nova has no nova-compute service on {host!r}. Compute hosts: {known}.",
-            "Use one of the host names above (`ops.host_states(admin)` lists them).",
+            "Use one of the host names above (`openstack compute service list`).",
         )
     return found[0]
 
 
-def host_state(admin: Any, host: str) -> HostState:
+def host_state(conn: Any, host: str) -> HostState:
     """The state of one host's nova-compute service."""
-    return to_host_state(_service(admin, host))
+    return to_host_state(_service(conn, host))
 
 
 def usable_hosts(states: Iterable[HostState]) -> list[str]:
@@ -134,9 +138,9 @@ def usable_hosts(states: Iterable[HostState]) -> list[str]:
     return [s.host for s in states if s.usable]
 
 
-def require_hosts(admin: Any, count: int = 2) -> list[str]:
+def require_hosts(conn: Any, count: int = 2) -> list[str]:
     """The usable hosts, or a CourseError when there are fewer than ``count`` of them."""
-    states = host_states(admin)
+    states = host_states(conn)
     usable = usable_hosts(states)
     if len(usable) >= count:
         return usable
@@ -144,70 +148,54 @@ def require_hosts(admin: Any, count: int = 2) -> list[str]:
     raise CourseError(
         f"This cloud has {len(usable)} usable compute host(s); the notebook needs {count}",
         f"Moving a server needs somewhere to move it to. Nova reports: {seen}.",
-        "In the course lab run `python3 -m labsetup up` (it starts both lab-compute hosts), then "
-        "run the setup cell again, which also re-enables hosts an earlier run left disabled. On "
-        "another cloud ask an administrator for a second compute host; read on without running.",
+        "In the course lab another notebook (09 or 10) may have a host out for a minute: wait "
+        "and run the cell again. If it stays so, run the setup cell of notebook 09 as the "
+        "administrator (it puts the hosts back) or `python3 -m labsetup up`. On another cloud "
+        "ask an administrator for a second compute host; read on without running.",
     )
 
 
-def other_host(admin: Any, host: str | None) -> str:
-    """A usable host that is not ``host``."""
-    for name in require_hosts(admin, 2 if host else 1):
-        if name != host:
-            return name
-    raise CourseError(
-        "No other host to move to",
-        f"Every usable compute host is {host}.",
-        "Enable another compute host first (`ops.enable_host(admin, name)`).",
-    )
+def all_hosts_normal(states: Iterable[HostState]) -> bool:
+    """Every host enabled, up and not forced down (pure)."""
+    states = list(states)
+    return bool(states) and all(s.usable for s in states)
+
+
+def host_to_fail(conn: Any, server: Any) -> str:
+    """The host notebook 10 fails: in the course lab always ``lab-compute-2`` (so that, in a
+    room, everyone's servers meet the one host the instructor pulls), elsewhere the host of
+    ``server``."""
+    hosts = {s.host for s in host_states(conn)}
+    if hosts == set(LAB_HOSTS):
+        return LAB_HOSTS[-1]
+    return str(where(conn, server))
 
 
 # --------------------------------------------------------------------------- where servers run
 
 
-def where(admin: Any, server: Any) -> str | None:
-    """The compute host of ``server``: admin-only, a member sees None."""
-    return _get(admin.compute.get_server(_id(server)), "compute_host")
+def where(conn: Any, server: Any) -> str | None:
+    """The compute host of ``server`` (None when the role may not see it)."""
+    return _get(conn.compute.get_server(_id(server)), "compute_host")
 
 
-def servers_on(admin: Any, host: str) -> list[Any]:
-    """Every project's servers on ``host`` (admin)."""
-    return list(admin.compute.servers(all_projects=True, compute_host=host))
-
-
-def split_marked(servers: Iterable[Any], tag: str) -> tuple[list[Any], list[Any]]:
-    """(servers carrying ``tag``, all the others) (pure)."""
-    mine: list[Any] = []
-    others: list[Any] = []
-    for server in servers:
-        (mine if is_marked(server, tag) else others).append(server)
-    return mine, others
-
-
-def hosts_table(states: Iterable[HostState], counts: Mapping[str, int] | None = None,
-                mine: Mapping[str, int] | None = None) -> str:
-    """A text table of hosts with their state and how many servers (and notebook servers) run there."""
-    counts = counts or {}
-    lines = [f"{'host':<16} {'servers':>7} {'yours':>5}  state"]
+def hosts_table(states: Iterable[HostState], mine: Mapping[str, int] | None = None) -> str:
+    """A text table of hosts with their state and how many of your servers run there (pure)."""
+    lines = [f"{'host':<16} {'yours':>5}  state"]
     for s in states:
-        lines.append(
-            f"{s.host:<16} {counts.get(s.host, 0):>7} {(mine or {}).get(s.host, 0):>5}  "
-            f"{s.describe()}"
-        )
+        lines.append(f"{s.host:<16} {(mine or {}).get(s.host, 0):>5}  {s.describe()}")
     return "\n".join(lines)
 
 
-def host_report(admin: Any, tag: str | None = None) -> str:
-    """The hosts, their state and their servers (all projects; ``tag`` counts the notebook's)."""
-    servers = list(admin.compute.servers(all_projects=True))
-    counts: dict[str, int] = {}
+def host_report(conn: Any, tag: str) -> str:
+    """The hosts, their state, and how many of the project's servers marked ``tag`` run on
+    each (only the servers ``conn`` may see: its own project's)."""
     mine: dict[str, int] = {}
-    for server in servers:
-        host = str(_get(server, "compute_host"))
-        counts[host] = counts.get(host, 0) + 1
-        if tag and is_marked(server, tag):
+    for server in conn.compute.servers():
+        if is_marked(server, tag):
+            host = str(_get(server, "compute_host"))
             mine[host] = mine.get(host, 0) + 1
-    return hosts_table(host_states(admin), counts, mine if tag else None)
+    return hosts_table(host_states(conn), mine)
 
 
 # --------------------------------------------------------------------------- migration records
@@ -215,7 +203,7 @@ def host_report(admin: Any, tag: str | None = None) -> str:
 
 @dataclass(frozen=True)
 class MigrationRecord:
-    """One row of Nova's migration records for a server."""
+    """One row of Nova's migration records for a server (hosts are admin-only: '' otherwise)."""
 
     id: int
     kind: str
@@ -237,10 +225,8 @@ class MigrationRecord:
         when = _clock(self.created)
         if self.updated and self.updated != self.created:
             when += f" → {_clock(self.updated)}"
-        return (
-            f"#{self.id:<5} {self.kind:<15} {self.source or '?'} → {self.dest or '?'}  "
-            f"{self.status:<10} {when}"
-        )
+        hosts = f"{self.source or '?'} → {self.dest or '?'}  " if self.source or self.dest else ""
+        return f"#{self.id:<5} {self.kind:<15} {hosts}{self.status:<10} {when}"
 
 
 def _clock(stamp: str) -> str:
@@ -248,28 +234,39 @@ def _clock(stamp: str) -> str:
     return match.group(1) if match else (stamp or "")
 
 
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
 def to_record(migration: Any) -> MigrationRecord:
     """A MigrationRecord from an SDK Migration (or a dict with the API's fields)."""
     return MigrationRecord(
         id=int(_get(migration, "id") or 0),
-        kind=str(_get(migration, "migration_type") or ""),
-        status=str(_get(migration, "status") or ""),
-        source=str(_get(migration, "source_compute") or ""),
-        dest=str(_get(migration, "dest_compute") or ""),
-        created=str(_get(migration, "created_at") or ""),
-        updated=str(_get(migration, "updated_at") or ""),
+        kind=_text(_get(migration, "migration_type")),
+        status=_text(_get(migration, "status")),
+        source=_text(_get(migration, "source_compute")),
+        dest=_text(_get(migration, "dest_compute")),
+        created=_text(_get(migration, "created_at")),
+        updated=_text(_get(migration, "updated_at")),
     )
 
 
-def records(admin: Any, server: Any) -> list[MigrationRecord]:
-    """The server's migration records, oldest first (admin)."""
-    found = [to_record(m) for m in admin.compute.migrations(server_id=_id(server))]
-    return sorted(found, key=lambda r: r.id)
+def records(conn: Any, server: Any) -> list[MigrationRecord]:
+    """The server's migration records, oldest first.
+
+    ``conn.compute.migrations(server_id=..., project_id=...)``: a project manager may list its
+    own project's records only, and must name the project (Nova answers 403 otherwise); Nova
+    shows it the records without the host names.
+    """
+    current = conn.compute.get_server(_id(server))
+    found = conn.compute.migrations(server_id=_id(current),
+                                    project_id=_get(current, "project_id"))
+    return sorted((to_record(m) for m in found), key=lambda r: r.id)
 
 
-def last_record_id(admin: Any, server: Any) -> int:
+def last_record_id(conn: Any, server: Any) -> int:
     """The id of the server's newest migration record (0 when it never moved)."""
-    return max((r.id for r in records(admin, server)), default=0)
+    return max((r.id for r in records(conn, server)), default=0)
 
 
 def timeline(rows: Sequence[MigrationRecord]) -> str:
@@ -285,24 +282,24 @@ def _fault(server: Any) -> str:
 
 
 def wait_for_migration(
-    admin: Any,
+    conn: Any,
     server: Any,
     *,
     kind: str = LIVE,
     after: int = 0,
-    host: str | None = None,
     timeout: int = WAIT,
 ) -> MigrationRecord:
-    """Wait until the server's newest ``kind`` record newer than ``after`` is done.
+    """Wait until the server's newest ``kind`` record newer than ``after`` is done and the
+    server has no task left.
 
     Nova switches the server to its new host *before* it closes the migration record, so
-    both are waited for: the record done, the server on ``host`` (if given) and no task left.
-    A record that fails raises a CourseError with the server's fault.
+    ``conn.compute.wait_for_server`` alone can return a moment early. A record that fails
+    raises a CourseError with the server's fault.
     """
     server_id = _id(server)
     message = f"Waited {timeout} s for the {kind} of server {server_id} to finish"
     for _ in sdk_utils.iterate_timeout(timeout, message, wait=1):
-        current = admin.compute.get_server(server_id)
+        current = conn.compute.get_server(server_id)
         if _get(current, "status") == "ERROR":
             raise CourseError(
                 f"{_get(current, 'name')} went into ERROR during the {kind}",
@@ -310,190 +307,76 @@ def wait_for_migration(
                 "Read the fault; an administrator can reset the state with "
                 "`admin.compute.reset_server_state(server, 'active')` and try again.",
             )
-        mine = [r for r in records(admin, server_id) if r.kind == kind and r.id > after]
+        mine = [r for r in records(conn, current) if r.kind == kind and r.id > after]
         if not mine:
             continue
         last = mine[-1]
         if last.failed:
             raise CourseError(
                 f"The {kind} of {_get(current, 'name')} failed",
-                f"Migration record #{last.id} ended as {last.status} "
-                f"({last.source} → {last.dest or '?'}); the server stays on "
-                f"{_get(current, 'compute_host')}.",
-                "Look at the records with `ops.timeline(ops.records(admin, server))` and at "
-                "the nova-compute logs of both hosts (`python3 -m labsetup logs nova`).",
+                f"Migration record #{last.id} ended as {last.status}; the server stays on "
+                f"{_get(current, 'compute_host') or 'its host'}.",
+                "Look at the records with `ops.timeline(ops.records(conn, server))` and, in "
+                "the lab, at the nova logs (`python3 -m labsetup logs nova`).",
             )
-        arrived = host is None or _get(current, "compute_host") == host
-        if last.done and arrived and not _get(current, "task_state"):
+        if last.done and not _get(current, "task_state"):
             return last
     raise AssertionError("unreachable")  # iterate_timeout raises ResourceTimeout
 
 
-def live_migrate(admin: Any, server: Any, host: str | None = None, *,
-                 timeout: int = WAIT) -> MigrationRecord:
-    """Live-migrate ``server`` (to ``host``, or where the scheduler says) and wait for it."""
-    before = last_record_id(admin, server)
-    admin.compute.live_migrate_server(_id(server), host=host, block_migration="auto")
-    return wait_for_migration(admin, server, kind=LIVE, after=before, host=host, timeout=timeout)
-
-
-def cold_migrate(admin: Any, server: Any, host: str | None = None, *,
-                 timeout: int = WAIT) -> MigrationRecord:
-    """Cold-migrate ``server``, confirm the move, and wait until it is back in its old status."""
+def settle(conn: Any, server: Any, *, timeout: int = WAIT) -> Any:
+    """Wait until no task runs on ``server`` (a move, a rebuild, a power action) and return a
+    fresh copy of it."""
     server_id = _id(server)
-    status = _get(admin.compute.get_server(server_id), "status")
-    before = last_record_id(admin, server_id)
-    admin.compute.migrate_server(server_id, host=host)
-    moved = admin.compute.wait_for_server(
-        admin.compute.get_server(server_id), status="VERIFY_RESIZE", failures=["ERROR"],
-        wait=timeout,
-    )
-    admin.compute.confirm_server_resize(moved)
-    admin.compute.wait_for_server(moved, status=str(status), failures=["ERROR"], wait=timeout)
-    return wait_for_migration(admin, server_id, kind=COLD, after=before, timeout=timeout)
-
-
-# --------------------------------------------------------------------------- maintenance
-
-
-def disable_host(admin: Any, host: str, reason: str) -> HostState:
-    """Maintenance mode, step 1: the scheduler places nothing new on ``host``."""
-    if not reason.strip():
-        raise CourseError(
-            "Give a reason",
-            "A disabled host without a reason leaves the next administrator guessing.",
-            "Pass a short reason, such as 'firmware upgrade, ticket 4711'.",
-        )
-    admin.compute.disable_service(_service(admin, host), host, BINARY, disabled_reason=reason)
-    return host_state(admin, host)
-
-
-def enable_host(admin: Any, host: str) -> HostState:
-    """Leave maintenance mode: the scheduler may use ``host`` again."""
-    admin.compute.enable_service(_service(admin, host), host, BINARY)
-    return host_state(admin, host)
-
-
-@dataclass(frozen=True)
-class Move:
-    """One server moved off a host by :func:`drain`."""
-
-    server: str
-    source: str
-    dest: str
-    how: str
-
-    def __str__(self) -> str:
-        return f"{self.server:<28} {self.source} → {self.dest}  ({self.how})"
-
-
-def drain(admin: Any, host: str, servers: Iterable[Any], *, timeout: int = WAIT) -> list[Move]:
-    """Move ``servers`` that are on ``host`` somewhere else: ACTIVE ones live, SHUTOFF ones cold.
-
-    Only the servers you pass are moved; disable the host first so the scheduler does not
-    choose it again.
-    """
-    moves: list[Move] = []
-    started: list[tuple[Any, int]] = []
-    for server in servers:
-        current = admin.compute.get_server(_id(server))
-        if _get(current, "compute_host") != host:
-            continue
-        status = _get(current, "status")
-        if status == "ACTIVE":
-            before = last_record_id(admin, current)
-            admin.compute.live_migrate_server(current, host=None, block_migration="auto")
-            started.append((current, before))
-        elif status == "SHUTOFF":
-            cold_migrate(admin, current, timeout=timeout)
-            moves.append(Move(str(_get(current, "name")), host, str(where(admin, current)), "cold"))
-        else:
-            raise CourseError(
-                f"{_get(current, 'name')} is {status}",
-                "Only ACTIVE servers can be live-migrated and only SHUTOFF ones cold-migrated "
-                "here; a server that is busy (BUILD, RESIZE, MIGRATING ...) must settle first.",
-                "Wait until its status settles, then drain again.",
-            )
-    for current, before in started:
-        wait_for_migration(admin, current, kind=LIVE, after=before, timeout=timeout)
-        moves.append(Move(str(_get(current, "name")), host, str(where(admin, current)), "live"))
-    return moves
-
-
-# --------------------------------------------------------------------------- host failure
-
-
-def force_down(admin: Any, host: str) -> HostState:
-    """Tell Nova the host is dead now instead of after service_down_time without heartbeats.
-
-    Do this only once the host is fenced (powered off): Nova then allows evacuation, and a
-    host that still ran its guests would have two copies of each writing to the same disks.
-    """
-    admin.compute.update_service_forced_down(_service(admin, host), host, BINARY, True)
-    return host_state(admin, host)
-
-
-def unforce(admin: Any, host: str, *, timeout: int = 120) -> HostState:
-    """Clear forced_down; Nova refuses while evacuation records still wait for the host's cleanup.
-
-    A restarted nova-compute closes the records of servers evacuated while it was away
-    (``done`` → ``completed``); until then the API answers 400, so this retries.
-    """
-    service = _service(admin, host)
-    message = f"{host} kept evacuation records open for {timeout} s"
-    for _ in sdk_utils.iterate_timeout(timeout, message, wait=2):
-        try:
-            admin.compute.update_service_forced_down(service, host, BINARY, False)
-            return host_state(admin, host)
-        except sdk_exc.BadRequestException:
-            continue
+    message = f"Server {server_id} was still busy after {timeout} s"
+    for _ in sdk_utils.iterate_timeout(timeout, message, wait=1):
+        current = conn.compute.get_server(server_id)
+        if not _get(current, "task_state"):
+            return current
     raise AssertionError("unreachable")
 
 
-def wait_for_host(admin: Any, host: str, *, up: bool = True, timeout: int = 120) -> HostState:
+def wait_for_cleanup(conn: Any, servers: Iterable[Any], *, timeout: int = 120) -> list[str]:
+    """Wait until the evacuation records of ``servers`` are ``completed``: a failed host that
+    comes back deletes its stale copies and closes them (``done`` → ``completed``), and only
+    then lets an administrator clear forced_down. Returns one line per evacuated server."""
+    ids = [_id(s) for s in servers]
+    message = f"The old host kept evacuation records open for {timeout} s"
+    for _ in sdk_utils.iterate_timeout(timeout, message, wait=2):
+        lines: list[str] = []
+        waiting = False
+        for server_id in ids:
+            evacuations = [r for r in records(conn, server_id) if r.kind == EVACUATION]
+            if not evacuations:
+                continue
+            last = evacuations[-1]
+            waiting = waiting or last.status == "done"
+            name = _get(conn.compute.get_server(server_id), "name")
+            lines.append(f"{name}: evacuation record #{last.id} is {last.status}")
+        if not waiting:
+            return lines
+    raise AssertionError("unreachable")
+
+
+def wait_for_host(conn: Any, host: str, *, up: bool = True, timeout: int = 120) -> HostState:
     """Wait until the host's nova-compute service reports up (or down)."""
     word = "up" if up else "down"
     for _ in sdk_utils.iterate_timeout(timeout, f"{host} did not report {word} in {timeout} s",
                                        wait=2):
-        state = host_state(admin, host)
+        state = host_state(conn, host)
         if state.up == up:
             return state
-    raise AssertionError("unreachable")
-
-
-def evacuate(admin: Any, server: Any, *, host: str | None = None,
-             timeout: int = WAIT) -> Any:
-    """Evacuate ``server`` from its dead host and wait until it is rebuilt elsewhere.
-
-    Since compute API microversion 2.95 it arrives SHUTOFF; start it yourself.
-    """
-    server_id = _id(server)
-    source = where(admin, server_id)
-    admin.compute.evacuate_server(server_id, host=host)
-    message = f"Waited {timeout} s for server {server_id} to be rebuilt away from {source}"
-    for _ in sdk_utils.iterate_timeout(timeout, message, wait=1):
-        current = admin.compute.get_server(server_id)
-        if _get(current, "status") == "ERROR":
-            raise CourseError(
-                f"{_get(current, 'name')} went into ERROR while it was evacuated",
-                f"Nova recorded: {_fault(current) or 'no fault message'}.",
-                "Read the fault. Is there room on another host? `ops.host_report(admin)`.",
-            )
-        moved = _get(current, "compute_host") not in (None, source)
-        if moved and not _get(current, "task_state") and _get(current, "status") in (
-            "SHUTOFF", "ACTIVE"
-        ):
-            return current
     raise AssertionError("unreachable")
 
 
 # --------------------------------------------------------------------------- lab host power
 
 NOT_LAB = (
-    "This cloud is not the course lab, so the notebook cannot switch a compute host off. "
-    "On a real cloud this step needs an administrator who can power off a host (through its "
-    "BMC: IPMI or Redfish) and who is allowed to. Read the cells that follow: they show what "
-    "you would see, and they skip what needs a dead host."
+    "This notebook does not run on the course lab's own machine, so it switches no compute "
+    "host off. In a shared room the instructor pulls the plug (`python3 -m labsetup host stop "
+    "HOST` on the lab machine): go on once `openstack compute service list` shows the host "
+    "down. On another cloud this step needs an administrator who can power off a host "
+    "(through its BMC: IPMI or Redfish); the cells that need a dead host say so and skip."
 )
 
 Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
@@ -511,10 +394,14 @@ def looks_like_lab(auth_url: str, hosts: Iterable[str], labsetup_installed: bool
     )
 
 
-def is_course_lab(admin: Any) -> bool:
-    """True when ``admin`` talks to the course lab, whose hosts this notebook may power off."""
-    auth_url = str((admin.config.auth or {}).get("auth_url", ""))
-    hosts = [h.host for h in host_states(admin)]
+def is_course_lab(conn: Any) -> bool:
+    """True when ``conn`` talks to the course lab on this very machine, whose hosts a notebook
+    may power off (False when the role may not list the compute services)."""
+    auth_url = str((conn.config.auth or {}).get("auth_url", ""))
+    try:
+        hosts = [h.host for h in host_states(conn)]
+    except sdk_exc.ForbiddenException:
+        return False
     return looks_like_lab(auth_url, hosts, importlib.util.find_spec("labsetup") is not None)
 
 
@@ -535,18 +422,15 @@ class PowerResult:
         return self.message
 
 
-def power(admin: Any, host: str, action: str, *, runner: Runner | None = None,
-          lab: bool | None = None) -> PowerResult:
+def power(host: str, action: str, *, lab: bool, runner: Runner | None = None) -> PowerResult:
     """Stop (``"stop"``) or start (``"start"``) the nova-compute process of a lab host.
 
-    On the course lab this runs ``python -m labsetup host stop|start HOST``: the process
-    ends as if the host lost power (its guests and records stay on disk). Elsewhere nothing
-    happens and the result explains why.
+    With ``lab`` (:func:`is_course_lab`) this runs ``python -m labsetup host stop|start HOST``:
+    the process ends as if the host lost power (its guests and records stay on disk).
+    Otherwise nothing happens and the result explains why.
     """
     if action not in ("stop", "start"):
         raise ValueError(f"action is 'stop' or 'start', not {action!r}")
-    if lab is None:
-        lab = is_course_lab(admin)
     if not lab:
         return PowerResult(host, action, False, NOT_LAB)
     if host not in LAB_HOSTS:
@@ -565,19 +449,35 @@ def power(admin: Any, host: str, action: str, *, runner: Runner | None = None,
     return PowerResult(host, action, True, (result.stdout or "").strip())
 
 
-def power_off(admin: Any, host: str, **kwargs: Any) -> PowerResult:
+def power_off(host: str, *, lab: bool, runner: Runner | None = None) -> PowerResult:
     """The lab host ``host`` loses power (its nova-compute process stops)."""
-    return power(admin, host, "stop", **kwargs)
+    return power(host, "stop", lab=lab, runner=runner)
 
 
-def power_on(admin: Any, host: str, **kwargs: Any) -> PowerResult:
-    """The lab host ``host`` comes back (its nova-compute process starts)."""
-    return power(admin, host, "start", **kwargs)
+def power_on(host: str, *, lab: bool, runner: Runner | None = None) -> PowerResult:
+    """The lab host ``host`` comes back (its nova-compute process starts; safe to repeat)."""
+    return power(host, "start", lab=lab, runner=runner)
+
+
+# --------------------------------------------------------------------------- putting hosts back
+
+
+def _unforce(admin: Any, host: str, *, timeout: int) -> None:
+    """Clear forced_down; Nova refuses while evacuation records still wait for the host's
+    cleanup (``done`` → ``completed`` when its nova-compute has started), so this retries."""
+    service = _service(admin, host)
+    message = f"{host} kept evacuation records open for {timeout} s"
+    for _ in sdk_utils.iterate_timeout(timeout, message, wait=2):
+        try:
+            admin.compute.update_service_forced_down(service, host, BINARY, False)
+            return
+        except sdk_exc.BadRequestException:
+            continue
 
 
 def restore_hosts(admin: Any, *, timeout: int = 180, runner: Runner | None = None,
                   lab: bool | None = None) -> list[str]:
-    """Bring every compute host back to normal after a run that may have died half-way.
+    """Bring every compute host back to normal after a run that may have died half-way (admin).
 
     On the course lab: start any stopped host process, clear forced_down (waiting for the
     evacuation records to close), enable disabled services and wait until all report up.
@@ -592,15 +492,15 @@ def restore_hosts(admin: Any, *, timeout: int = 180, runner: Runner | None = Non
     if lab:
         for state in states:
             if not state.up or state.forced_down:
-                power_on(admin, state.host, runner=runner, lab=True)
+                power_on(state.host, lab=True, runner=runner)
                 done.append(f"{state.host}: nova-compute process started")
         for state in states:
             if state.forced_down:
-                unforce(admin, state.host, timeout=timeout)
+                _unforce(admin, state.host, timeout=timeout)
                 done.append(f"{state.host}: no longer forced down")
     for state in states:
         if not state.enabled and (lab or "osworkshop" in state.disabled_reason):
-            enable_host(admin, state.host)
+            admin.compute.enable_service(_service(admin, state.host), state.host, BINARY)
             done.append(f"{state.host}: enabled again (was disabled: {state.disabled_reason})")
     if lab:
         for state in states:
@@ -608,12 +508,6 @@ def restore_hosts(admin: Any, *, timeout: int = 180, runner: Runner | None = Non
                 wait_for_host(admin, state.host, up=True, timeout=timeout)
                 done.append(f"{state.host}: reports up")
     return done
-
-
-def all_hosts_normal(states: Iterable[HostState]) -> bool:
-    """Every host enabled, up and not forced down (pure)."""
-    states = list(states)
-    return bool(states) and all(s.usable for s in states)
 
 
 # --------------------------------------------------------------------------- friendly refusals
@@ -639,15 +533,15 @@ def explain_move(exc: BaseException) -> CourseError | None:
             "Nova found no host to move the server to",
             f"The scheduler ruled out every candidate ({text}). It never picks the "
             "server's own host, a disabled (maintenance) or down host, or one without room.",
-            "Name another host, enable the one you meant (`ops.enable_host(admin, host)`), or "
-            "leave `host=None` so the scheduler chooses.",
+            "Wait until another host is enabled and up (`openstack compute service list`), "
+            "then ask again without naming a host.",
             original=exc,
         )
     if "compute host" in lower and "could not be found" in lower:
         return CourseError(
             "No such compute host",
             f"Nova does not know that host name ({text}).",
-            "List the hosts with `ops.host_states(admin)` and use the exact name.",
+            "List the hosts with `openstack compute service list` and use the exact name.",
             original=exc,
         )
     if "still in use" in lower:
@@ -656,9 +550,10 @@ def explain_move(exc: BaseException) -> CourseError | None:
             f"Nova refuses to evacuate while the source host's nova-compute service reports up "
             f"({text}). Otherwise a host that is only cut off could keep running the "
             "same server, and two copies would write to the same disk.",
-            "Make sure the host is really off (fenced), then force its service down with "
-            "`ops.force_down(admin, host)`, or wait until Nova marks it down by itself "
-            "(service_down_time, 60 s by default, 30 s in the lab).",
+            "Make sure the host is really off (fenced); then an administrator forces its "
+            "service down (`admin.compute.update_service_forced_down(service, forced=True)`), "
+            "or you wait until Nova marks it down by itself (service_down_time, 60 s by "
+            "default, 30 s in the lab).",
             original=exc,
         )
     if "unable to force up" in lower or "evacuation migration records" in lower:
@@ -666,7 +561,8 @@ def explain_move(exc: BaseException) -> CourseError | None:
             "The host has not cleaned up yet",
             f"Nova keeps the host forced down until its nova-compute has started again and "
             f"closed the evacuation records ({text}).",
-            "Start the host first, then `ops.unforce(admin, host)` (it retries for you).",
+            "Start the host first, wait until its evacuation records say completed "
+            "(`ops.wait_for_cleanup(conn, servers)`), then clear forced_down again.",
             original=exc,
         )
     if "unavailable" in lower and "compute service" in lower:
@@ -679,13 +575,16 @@ def explain_move(exc: BaseException) -> CourseError | None:
     if isinstance(exc, sdk_exc.ForbiddenException) and (
         "migrat" in lower or "evacuate" in lower or "os-services" in lower
     ):
+        named = ":host" in lower
         return CourseError(
-            "Only an administrator may do this",
-            f"Nova's policy refused ({text}). Moving servers between hosts and "
-            "changing compute services are admin tasks: the hosts are the cloud's, not the "
-            "project's. Since nova 32 (2025.2) a project *manager* may ask for a live or "
-            "cold migration without naming a host.",
-            "Use the admin connection (`admin`), as the notebook does.",
+            "Only an administrator may do this" if named or "os-services" in lower
+            else "Your role does not allow this",
+            f"Nova's policy refused ({text}). The hosts are the cloud's, not the project's: "
+            "naming a destination host, disabling a compute service or forcing it down are "
+            "admin tasks. A project *manager* may live- or cold-migrate the project's servers "
+            "without naming a host (and, in this lab, evacuate them); a member may not.",
+            "Leave `host=None` so the scheduler chooses; for the rest, ask an administrator "
+            "(in the lab: the `admin` connection).",
             original=exc,
         )
     return base
@@ -696,7 +595,7 @@ def explain_move(exc: BaseException) -> CourseError | None:
 
 @dataclass(frozen=True)
 class Member:
-    """One server of a herd, with what the admin API says about its host."""
+    """One server of a herd, with what Nova says about its host (``host_status``, 2.16)."""
 
     id: str
     name: str
@@ -723,7 +622,7 @@ class Member:
 
 
 def to_member(server: Any) -> Member:
-    """A Member from an SDK Server seen by an admin (or a dict with the same fields)."""
+    """A Member from an SDK Server (or a dict with the same fields)."""
     return Member(
         id=str(_get(server, "id")),
         name=str(_get(server, "name")),
@@ -733,9 +632,13 @@ def to_member(server: Any) -> Member:
     )
 
 
-def observe(admin: Any, tag: str) -> list[Member]:
-    """Every server tagged ``tag`` in any project, as Members sorted by name (admin)."""
-    servers = admin.compute.servers(all_projects=True, tags=tag)
+def observe(conn: Any, tag: str) -> list[Member]:
+    """The project's servers tagged ``tag``, as Members sorted by name.
+
+    Their hosts and ``host_status`` are visible to an admin and, in the course lab, to the
+    project's manager; a plain member sees neither (and every member then looks healthy).
+    """
+    servers = conn.compute.servers(tags=tag)
     found = [
         to_member(s) for s in servers
         if _get(s, "status") not in ("DELETED", "SOFT_DELETED")
@@ -880,16 +783,16 @@ def apply_plan(conn: Any, spec: HerdSpec, plan: Plan, seen: Sequence[Member], *,
     return done
 
 
-def reconcile(conn: Any, admin: Any, spec: HerdSpec, decide: Decide, *, rounds: int = 3,
+def reconcile(conn: Any, spec: HerdSpec, decide: Decide, *, rounds: int = 3,
               timeout: int = WAIT) -> list[Round]:
     """Observe, decide, act; repeat until ``decide`` has nothing to do (at most ``rounds``).
 
-    ``admin`` observes (only an admin sees hosts and their status), ``conn`` owns the herd and
-    acts. ``decide(members, size)`` is yours: it returns a :class:`Plan`.
+    ``conn`` owns the herd: it observes it (:func:`observe`) and acts.
+    ``decide(members, size)`` is yours: it returns a :class:`Plan`.
     """
     history: list[Round] = []
     for _ in range(rounds):
-        seen = observe(admin, spec.tag)
+        seen = observe(conn, spec.tag)
         plan, notes = check_plan(decide(list(seen), spec.size), seen, spec.size)
         if plan.empty:
             history.append(Round(seen, plan, problems=notes))

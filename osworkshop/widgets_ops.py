@@ -166,10 +166,11 @@ def choose_move(
     if host_dead:
         return MoveChoice(
             "Evacuate (notebook 10)",
-            "admin",
-            "admin.compute.evacuate_server(server)",
+            "admin (in the course lab also the project manager, without a host)",
+            "conn.compute.evacuate_server(server); then start_server(server)",
             "Its host is gone, so nothing can be copied from it: Nova rebuilds the server on "
-            "another host from its image or boot volume, once the dead host is forced down.",
+            "another host from its image or boot volume, once the dead host is down (an admin "
+            "forces it down, or Nova times it out). It arrives SHUTOFF (2.95).",
         )
     if only_volume:
         return MoveChoice(
@@ -191,15 +192,15 @@ def choose_move(
     if keep_running:
         return MoveChoice(
             "Live migration",
-            "admin to name a host; a project manager without a host (nova 32+)",
-            "admin.compute.live_migrate_server(server, host=None, block_migration='auto')",
+            "a project manager without a host (nova 32+); admin to name one",
+            "conn.compute.live_migrate_server(server, host=None, block_migration='auto')",
             "Memory is copied while the server runs, then it switches hosts: the vMotion of "
             "OpenStack.",
         )
     return MoveChoice(
         "Cold migration",
-        "admin to name a host; a project manager without a host (nova 32+)",
-        "admin.compute.migrate_server(server); then confirm_server_resize(server)",
+        "a project manager without a host (nova 32+); admin to name one",
+        "conn.compute.migrate_server(server); then confirm_server_resize(server)",
         "The server is shut off, moved and started again; it waits in VERIFY_RESIZE until "
         "you confirm.",
     )

@@ -37,7 +37,8 @@ def svc(host: str, status: str = "enabled", state: str = "up", forced: bool = Fa
 
 def srv(name: str, host: str = "lab-compute-1", status: str = "ACTIVE", **extra: Any) -> Any:
     fields = {"id": f"id-{name}", "name": name, "status": status, "compute_host": host,
-              "task_state": None, "host_status": "UP", "tags": [TAG], "fault": None}
+              "task_state": None, "host_status": "UP", "tags": [TAG], "fault": None,
+              "project_id": "demo-project"}
     fields.update(extra)
     return SimpleNamespace(**fields)
 
@@ -58,11 +59,7 @@ class Compute:
     def services(self, binary: str = "", host: str | None = None) -> list[Any]:
         return [s for h, s in sorted(self.svcs.items()) if host in (None, h)]
 
-    def disable_service(self, service: Any, host: str, binary: str,
-                        disabled_reason: str | None = None) -> None:
-        self.svcs[host].status, self.svcs[host].disabled_reason = "disabled", disabled_reason
-
-    def enable_service(self, service: Any, host: str, binary: str) -> None:
+    def enable_service(self, service: Any, host: str, binary: str) -> None:  # restore_hosts
         self.svcs[host].status, self.svcs[host].disabled_reason = "enabled", None
 
     def update_service_forced_down(self, service: Any, host: str, binary: str,
@@ -98,7 +95,8 @@ class Compute:
         self.migs.append(record)
         return record
 
-    def migrations(self, server_id: str) -> list[Any]:
+    def migrations(self, server_id: str, project_id: str | None = None) -> list[Any]:
+        self.calls.append(("migrations", project_id))
         return [m for m in reversed(self.migs) if m.server_id == server_id]  # newest first
 
     def _other(self, host: str) -> str:
@@ -118,23 +116,6 @@ class Compute:
         dest = host or self._other(current.compute_host)
         self._record(current, "migration", "finished", dest)
         current.compute_host, current.status = dest, "VERIFY_RESIZE"
-
-    def confirm_server_resize(self, server: Any) -> None:
-        current = self.get_server(server)
-        self.migrations(current.id)[0].status = "confirmed"
-        current.status = "SHUTOFF" if self.calls.count(("was-off", current.id)) else "ACTIVE"
-
-    def wait_for_server(self, server: Any, status: str = "ACTIVE", failures: Any = None,
-                        wait: int = 0) -> Any:
-        current = self.get_server(server)
-        current.status = status
-        return current
-
-    def evacuate_server(self, server: Any, host: str | None = None) -> None:
-        current = self.get_server(server)
-        dest = host or self._other(current.compute_host)
-        self._record(current, "evacuation", "done", dest)
-        current.compute_host, current.status = dest, "SHUTOFF"
 
     def tick(self) -> None:
         """Close running records one poll later."""
@@ -187,29 +168,28 @@ def test_require_hosts_is_friendly_with_one_host() -> None:
     assert ops.require_hosts(admin, 1) == ["lab-compute-1"]
 
 
-def test_other_host_and_unknown_host() -> None:
-    admin = cloud()
-    assert ops.other_host(admin, "lab-compute-1") == "lab-compute-2"
+def test_unknown_host_and_the_host_to_fail() -> None:
+    conn = cloud(servers=[srv("pet", host="lab-compute-1")])
     with pytest.raises(CourseError, match="No compute host called"):
-        ops.host_state(admin, "lab-compute-9")
+        ops.host_state(conn, "lab-compute-9")
+    assert ops.host_to_fail(conn, "id-pet") == "lab-compute-2"  # the lab: always the same one
+    other = cloud([svc("node1"), svc("node2")], [srv("pet", host="node1")])
+    assert ops.host_to_fail(other, "id-pet") == "node1"        # elsewhere: the pet's host
 
 
 def test_hosts_table_and_report() -> None:
-    admin = cloud(servers=[srv("a"), srv("b", tags=[]), srv("c", host="lab-compute-2")])
-    text = ops.host_report(admin, TAG)
-    lines = text.splitlines()
-    assert lines[0].split() == ["host", "servers", "yours", "state"]
-    assert lines[1].split()[:3] == ["lab-compute-1", "2", "1"]
-    assert lines[2].split()[:3] == ["lab-compute-2", "1", "1"]
+    conn = cloud(servers=[srv("a"), srv("b", tags=[]), srv("c", host="lab-compute-2")])
+    lines = ops.host_report(conn, TAG).splitlines()
+    assert lines[0].split() == ["host", "yours", "state"]
+    assert lines[1].split()[:2] == ["lab-compute-1", "1"]
+    assert lines[2].split()[:2] == ["lab-compute-2", "1"]
     assert "enabled, up" in lines[1]
 
 
-def test_split_marked_and_where() -> None:
-    mine, others = ops.split_marked([srv("a"), srv("b", tags=["other"])], TAG)
-    assert [s.name for s in mine] == ["a"] and [s.name for s in others] == ["b"]
-    admin = cloud(servers=[srv("a", host="lab-compute-2")])
-    assert ops.where(admin, "id-a") == "lab-compute-2"
-    assert [s.name for s in ops.servers_on(admin, "lab-compute-2")] == ["a"]
+def test_where() -> None:
+    conn = cloud(servers=[srv("a", host="lab-compute-2")])
+    assert ops.where(conn, "id-a") == "lab-compute-2"
+    assert ops.where(conn, conn.compute.by_id["id-a"]) == "lab-compute-2"
 
 
 def test_all_hosts_normal() -> None:
@@ -218,101 +198,82 @@ def test_all_hosts_normal() -> None:
     assert not ops.all_hosts_normal([])
 
 
-# --------------------------------------------------------------------------- records and moves
+# --------------------------------------------------------------------------- records and waits
 
 
-def test_records_are_oldest_first_and_readable() -> None:
-    admin = cloud(servers=[srv("a")])
-    assert ops.records(admin, "id-a") == [] and ops.last_record_id(admin, "id-a") == 0
+def test_records_are_oldest_first_and_name_the_project() -> None:
+    conn = cloud(servers=[srv("a")])
+    assert ops.records(conn, "id-a") == [] and ops.last_record_id(conn, "id-a") == 0
+    assert ("migrations", "demo-project") in conn.compute.calls  # a manager must name it
     assert "never moved" in ops.timeline([])
-    ops.live_migrate(admin, "id-a", host="lab-compute-2")
-    admin.compute.migrate_server("id-a")
-    rows = ops.records(admin, "id-a")
+    conn.compute.live_migrate_server("id-a")
+    conn.compute.migrate_server("id-a")
+    rows = ops.records(conn, "id-a")
     assert [r.kind for r in rows] == ["live-migration", "migration"]
-    assert ops.last_record_id(admin, "id-a") == rows[-1].id
+    assert ops.last_record_id(conn, "id-a") == rows[-1].id
     line = ops.timeline(rows).splitlines()[0]
     assert "live-migration" in line and "lab-compute-1 → lab-compute-2" in line
     assert "completed" in line and "13:00:00 → 13:00:05" in line
 
 
-def test_live_migrate_waits_for_the_record_and_the_host() -> None:
-    admin = cloud(servers=[srv("a")])
-    record = ops.live_migrate(admin, "id-a", host="lab-compute-2")
-    assert record.done and record.dest == "lab-compute-2"
-    assert ("live", "a", "lab-compute-2", "auto") in admin.compute.calls
-    assert ops.where(admin, "id-a") == "lab-compute-2"
+def test_a_record_without_hosts_reads_well() -> None:
+    """A project manager gets the records with the host names set to null."""
+    row = ops.to_record({"id": 3, "migration_type": "evacuation", "status": "done",
+                         "source_compute": None, "dest_compute": None,
+                         "created_at": "2026-11-23T13:00:00", "updated_at": None})
+    assert row.source == "" and row.done
+    assert "None" not in str(row) and "?" not in str(row) and "evacuation" in str(row)
+
+
+def test_wait_for_migration_waits_for_the_record_to_close() -> None:
+    conn = cloud(servers=[srv("a")])
+    conn.compute.live_migrate_server("id-a", host=None, block_migration="auto")
+    record = ops.wait_for_migration(conn, "id-a")
+    assert record.done and ops.where(conn, "id-a") == "lab-compute-2"
+    assert ("live", "a", None, "auto") in conn.compute.calls
 
 
 def test_wait_ignores_older_records_and_reports_failures() -> None:
-    admin = cloud(servers=[srv("a")])
-    server = admin.compute.by_id["id-a"]
-    old = admin.compute._record(server, "live-migration", "completed", "lab-compute-2")
+    conn = cloud(servers=[srv("a")])
+    server = conn.compute.by_id["id-a"]
+    old = conn.compute._record(server, "live-migration", "completed", "lab-compute-2")
     with pytest.raises(sdk_exc.ResourceTimeout):  # nothing newer than `old` ever appears
-        ops.wait_for_migration(admin, "id-a", after=old.id)
-    admin.compute._record(server, "live-migration", "error", None)
+        ops.wait_for_migration(conn, "id-a", after=old.id)
+    conn.compute._record(server, "live-migration", "error", None)
     with pytest.raises(CourseError, match="failed") as err:
-        ops.wait_for_migration(admin, "id-a", after=old.id)
+        ops.wait_for_migration(conn, "id-a", after=old.id)
     assert "ended as error" in err.value.detail
     server.status, server.fault = "ERROR", {"message": "boom"}
     with pytest.raises(CourseError, match="ERROR") as err:
-        ops.wait_for_migration(admin, "id-a")
+        ops.wait_for_migration(conn, "id-a")
     assert "boom" in err.value.detail
 
 
-def test_cold_migrate_confirms() -> None:
-    admin = cloud(servers=[srv("a")])
-    record = ops.cold_migrate(admin, "id-a")
-    assert record.kind == "migration" and record.status == "confirmed"
-    assert admin.compute.by_id["id-a"].status == "ACTIVE"
-    assert ops.where(admin, "id-a") == "lab-compute-2"
+def test_settle_waits_for_the_task_to_end() -> None:
+    conn = cloud(servers=[srv("a", task_state="powering-on")])
+    with pytest.raises(sdk_exc.ResourceTimeout):
+        ops.settle(conn, "id-a")
+    conn.compute.by_id["id-a"].task_state = None
+    assert ops.settle(conn, "id-a").name == "a"
 
 
-def test_drain_moves_only_the_given_servers_off_the_host() -> None:
-    servers = [srv("a"), srv("b"), srv("c", host="lab-compute-2"), srv("theirs", tags=[])]
-    admin = cloud(servers=servers)
-    state = ops.disable_host(admin, "lab-compute-1", "bios update")
-    assert not state.enabled and state.disabled_reason == "bios update"
-    moves = ops.drain(admin, "lab-compute-1", servers[:3])
-    assert sorted(str(m.server) for m in moves) == ["a", "b"]
-    assert all(m.dest == "lab-compute-2" and m.how == "live" for m in moves)
-    assert "a" in str(moves[0]) and "(live)" in str(moves[0])
-    assert ops.where(admin, "id-theirs") == "lab-compute-1"
-    assert ops.enable_host(admin, "lab-compute-1").enabled
-
-
-def test_drain_cold_migrates_a_stopped_server_and_refuses_a_busy_one() -> None:
-    admin = cloud(servers=[srv("off", status="SHUTOFF"), srv("busy", status="RESIZE")])
-    admin.compute.calls.append(("was-off", "id-off"))
-    moves = ops.drain(admin, "lab-compute-1", ["id-off"])
-    assert [(m.server, m.how) for m in moves] == [("off", "cold")]
-    with pytest.raises(CourseError, match="busy is RESIZE"):
-        ops.drain(admin, "lab-compute-1", ["id-busy"])
-
-
-def test_disable_needs_a_reason() -> None:
-    with pytest.raises(CourseError, match="reason"):
-        ops.disable_host(cloud(), "lab-compute-1", "  ")
-
-
-# --------------------------------------------------------------------------- failure and power
-
-
-def test_force_down_evacuate_unforce() -> None:
-    admin = cloud(servers=[srv("pet")])
-    assert ops.force_down(admin, "lab-compute-1").forced_down
-    moved = ops.evacuate(admin, "id-pet")
-    assert moved.compute_host == "lab-compute-2" and moved.status == "SHUTOFF"
-    admin.compute.unforce_refusals = 3  # the host has not closed its records yet
-    state = ops.unforce(admin, "lab-compute-1")
-    assert not state.forced_down and state.up
-    assert admin.compute.unforce_refusals == 0
-    assert ops.wait_for_host(admin, "lab-compute-1").up
+def test_wait_for_cleanup_waits_for_done_evacuations() -> None:
+    conn = cloud(servers=[srv("pet"), srv("db"), srv("never-moved")])
+    record = conn.compute._record(conn.compute.by_id["id-pet"], "evacuation", "done",
+                                  "lab-compute-2")
+    with pytest.raises(sdk_exc.ResourceTimeout):
+        ops.wait_for_cleanup(conn, ["id-pet", "id-never-moved"])
+    record.status = "completed"  # the host came back and deleted its stale copy
+    lines = ops.wait_for_cleanup(conn, ["id-pet", "id-never-moved"])
+    assert lines == [f"pet: evacuation record #{record.id} is completed"]
+    assert ops.wait_for_cleanup(conn, []) == []
 
 
 def test_wait_for_host_times_out() -> None:
-    admin = cloud([svc("lab-compute-1", state="down"), svc("lab-compute-2")])
+    conn = cloud([svc("lab-compute-1", state="down"), svc("lab-compute-2")])
     with pytest.raises(sdk_exc.ResourceTimeout):
-        ops.wait_for_host(admin, "lab-compute-1")
+        ops.wait_for_host(conn, "lab-compute-1")
+    assert not ops.wait_for_host(conn, "lab-compute-1", up=False).up
 
 
 @pytest.mark.parametrize(
@@ -333,6 +294,13 @@ def test_looks_like_lab(auth_url: str, hosts: list[str], installed: bool, expect
 def test_is_course_lab_reads_the_connection() -> None:
     assert ops.is_course_lab(cloud()) is True  # labsetup is installed in the course venv
     assert ops.is_course_lab(cloud(auth_url="https://keystone.example.org/v3")) is False
+    member = cloud()
+
+    def forbidden(**query: Any) -> Any:
+        raise sdk_exc.ForbiddenException("Policy doesn't allow os_compute_api:os-services:list")
+
+    member.compute.services = forbidden  # a plain member may not list the compute services
+    assert ops.is_course_lab(member) is False
 
 
 class Runner:
@@ -347,24 +315,24 @@ class Runner:
 
 def test_power_on_another_cloud_does_nothing() -> None:
     runner = Runner()
-    result = ops.power_off(cloud(), "lab-compute-1", runner=runner, lab=False)
-    assert not result.done and "not the course lab" in str(result)
+    result = ops.power_off("lab-compute-1", runner=runner, lab=False)
+    assert not result.done and "instructor pulls the plug" in str(result)
     assert runner.argv == []
 
 
 def test_power_in_the_lab_runs_labsetup() -> None:
     runner = Runner()
-    result = ops.power_off(cloud(), "lab-compute-2", runner=runner, lab=True)
+    result = ops.power_off("lab-compute-2", runner=runner, lab=True)
     assert result.done and result.message == "ok"
     assert runner.argv == [[sys.executable, "-m", "labsetup", "host", "stop", "lab-compute-2"]]
-    ops.power_on(cloud(), "lab-compute-2", runner=runner, lab=True)
+    ops.power_on("lab-compute-2", runner=runner, lab=True)
     assert runner.argv[-1][-2:] == ["start", "lab-compute-2"]
     with pytest.raises(CourseError, match="could not stop"):
-        ops.power_off(cloud(), "lab-compute-1", runner=Runner(1), lab=True)
+        ops.power_off("lab-compute-1", runner=Runner(1), lab=True)
     with pytest.raises(CourseError, match="No lab host"):
-        ops.power_off(cloud(), "esx01", runner=runner, lab=True)
+        ops.power_off("esx01", runner=runner, lab=True)
     with pytest.raises(ValueError):
-        ops.power(cloud(), "lab-compute-1", "reboot", lab=True)
+        ops.power("lab-compute-1", "reboot", lab=True)
 
 
 def test_restore_hosts_in_the_lab_puts_everything_back() -> None:
@@ -416,6 +384,9 @@ def test_restore_hosts_elsewhere_only_undoes_the_course() -> None:
             "x", details="Compute service of h1 is unavailable at this time."), "host is down"),
         (sdk_exc.ForbiddenException(
             "x", details="Policy doesn't allow os_compute_api:os-migrate-server:migrate_live "
+            "to be performed."), "Your role does not allow this"),
+        (sdk_exc.ForbiddenException(
+            "x", details="Policy doesn't allow os_compute_api:os-migrate-server:migrate_live:host "
             "to be performed."), "Only an administrator"),
     ],
 )
@@ -494,6 +465,12 @@ class HerdCompute(Compute):
     def find_flavor(self, name: str, ignore_missing: bool = True) -> Any:
         return SimpleNamespace(id=f"flavor-{name}")
 
+    def wait_for_server(self, server: Any, status: str = "ACTIVE", failures: Any = None,
+                        wait: int = 0) -> Any:
+        current = self.get_server(server)
+        current.status = status
+        return current
+
 
 def test_reconcile_replaces_the_dead() -> None:
     herd = [srv("c-1", tags=["herd"]), srv("c-2", tags=["herd"], host="h2", host_status="DOWN"),
@@ -514,9 +491,9 @@ def test_reconcile_replaces_the_dead() -> None:
         dead = tuple(m.id for m in members if not m.healthy)
         return ops.Plan(delete=dead, create=size - len(healthy))
 
-    naive = ops.reconcile(conn, conn, spec, ops.trust_the_status)
+    naive = ops.reconcile(conn, spec, ops.trust_the_status)
     assert len(naive) == 1 and naive[0].plan.empty
-    history = ops.reconcile(conn, conn, spec, decide)
+    history = ops.reconcile(conn, spec, decide)
     assert history[0].deleted == ["c-2"] and history[0].created == ["c-2"]
     assert history[-1].plan.empty and len(history) == 2
     created = next(c for c in compute.calls if c[0] == "create")[2]

@@ -101,6 +101,7 @@ def test_choose_move(situation: dict[str, bool], operation: str) -> None:
 def test_move_chooser_updates() -> None:
     ex = W.move_chooser()
     assert "Live migration" in ex.output.value and "live_migrate_server" in ex.output.value
+    assert "conn.compute.live_migrate_server" in ex.output.value  # the manager's own call
     ex.controls["keep_running"].value = False
     assert "Cold migration" in ex.output.value and "VERIFY_RESIZE" in ex.output.value
     ex.controls["host_dead"].value = True
