@@ -41,6 +41,28 @@ def role_names(conn: Any, user_id: str, project_id: str) -> list[str]:
     return sorted(names)
 
 
+def credential(conn: Any, name: str) -> Any:
+    """The connection's own application credential called ``name``, or None."""
+    return conn.identity.find_application_credential(conn.current_user_id, name)
+
+
+def credential_roles(found: Any) -> list[str]:
+    """The role names an application credential carries, sorted."""
+    return sorted(str(_get(r, "name") or _get(r, "id")) for r in _get(found, "roles") or [])
+
+
+def forget_credential(conn: Any, name: str) -> bool:
+    """Delete the connection's own application credential ``name``; True if there was one.
+
+    Application credentials belong to a user, not to a project, and carry no tag, so
+    ``osworkshop.cleanup`` does not find them: the notebook deletes its one by name."""
+    found = credential(conn, name)
+    if found is None:
+        return False
+    conn.identity.delete_application_credential(conn.current_user_id, found)
+    return True
+
+
 def implied_roles(conn: Any) -> list[tuple[str, list[str]]]:
     """Keystone's role inference rules read from the cloud: ``[(role, [roles it implies])]``."""
     body = conn.identity.get("/role_inferences").json()

@@ -1,11 +1,11 @@
-"""Notebook 04, identity and management: quotas for a project, and a role that only looks."""
+"""Notebook 04, identity and management: quotas for a project, and a look-only login."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..checks import CheckResult, exercise
-from ..identity_nb04 import role_names
+from ..identity_nb04 import credential, credential_roles
 
 #: Roles that can change things in a project (admin implies manager implies member).
 CHANGING_ROLES = ("member", "manager", "admin")
@@ -76,56 +76,60 @@ def check_project_quota(
 
 
 @exercise(
-    "nb04.look_only",
+    "nb04.cli_look_only",
     hints=(
-        "List the roles this cloud has: `[r.name for r in admin.identity.roles()]`.",
         (
-            "One of them lets a user list and show resources but refuses every create, "
-            "update and delete."
+            "In the terminal: `openstack --os-cloud lab-demo application credential create "
+            "osworkshop-nb04-monitor` with one more option that names the role it may use."
         ),
         (
-            "Give it with `admin.identity.assign_project_role_to_user(project, user, "
-            "admin.identity.find_role('...'))`, and remove a stronger role with "
-            "`unassign_project_role_from_user` if you gave one by mistake."
+            "`--role reader` limits it to reader. Without `--role` it carries every role you "
+            "hold (member, and manager where you have it), so the tool could change things."
+        ),
+        (
+            "A credential's roles cannot be changed: `openstack --os-cloud lab-demo application "
+            "credential delete osworkshop-nb04-monitor`, then create it again."
         ),
     ),
 )
-def check_look_only(conn: Any, project: str, user: str) -> CheckResult:
-    """``user`` holds the reader role on ``project`` and no role that may change things."""
-    try:
-        found = _project(conn, project)
-    except LookupError:
-        return CheckResult(False, f"There is no project {project!r}.", [])
-    person = conn.identity.find_user(user, ignore_missing=True)
-    if person is None:
-        return CheckResult(
-            False, f"There is no user {user!r}.", ["Run the cell that creates the user first."]
-        )
-    roles = role_names(conn, person.id, found.id)
-    if not roles:
+def check_cli_look_only(conn: Any, name: str) -> CheckResult:
+    """The connection's user has an application credential ``name`` that carries the reader
+    role and no role that may change things."""
+    found = credential(conn, name)
+    if found is None:
         return CheckResult(
             False,
-            f"{person.name} has no role on {found.name} yet, so Keystone will not even let "
-            "them log in to it.",
-            [],
+            f"You have no application credential {name!r} yet.",
+            [(
+                "Create it in a terminal with `--os-cloud lab-demo`: a credential made with "
+                "another login belongs to that user, not to you."
+            )],
         )
+    roles = credential_roles(found)
     strong = [r for r in roles if r in CHANGING_ROLES]
     if strong:
         return CheckResult(
             False,
-            f"{person.name} holds {', '.join(strong)} on {found.name}: that role may change "
-            "things, and it also implies reader.",
-            ["Remove it with `admin.identity.unassign_project_role_from_user(...)`."],
+            f"{name} carries {', '.join(strong)}: a tool logging in with it may create and "
+            "delete in your project.",
+            ["Delete it and create it again with `--role reader` only."],
         )
     if "reader" not in roles:
         return CheckResult(
             False,
-            f"{person.name} holds {', '.join(roles)} on {found.name}, which does not let them "
-            "see the project's resources.",
-            [],
+            f"{name} carries {', '.join(roles) or 'no role'}, not reader: it cannot see the "
+            "project's resources.",
+            ["Delete it and create it again with `--role reader`."],
+        )
+    if getattr(found, "unrestricted", False):
+        return CheckResult(
+            False,
+            f"{name} is unrestricted: a tool holding it could make new credentials for itself.",
+            ["Create it again without `--unrestricted`."],
         )
     return CheckResult(
         True,
-        f"{person.name} is a reader on {found.name}: they can look but not touch, like "
-        "vCenter's Read-only role on a folder.",
+        f"{name} carries only reader: a tool logging in with it can list and show, and every "
+        "create, update or delete answers 403. You can delete it whenever you like, without "
+        "an administrator.",
     )

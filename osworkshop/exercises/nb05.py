@@ -1,4 +1,5 @@
-"""Notebook 05, compute and flavors: a flavor of a given size, a resize, an anti-affinity pair."""
+"""Notebook 05, compute and flavors: a flavor of a given size, a server booted from the CLI, a
+resize, an anti-affinity pair."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from openstack import exceptions as sdk_exc
 
-from ..checks import CheckResult, exercise
+from ..checks import CheckResult, active_server, exercise
 from ..compute_nb05 import distinct_hosts, flavor_name, flavor_record
 from ..errors import explain_server_fault
 
@@ -77,6 +78,54 @@ def _get_server(conn: Any, server_id: str) -> Any:
 def _server(conn: Any, name: str) -> Any:
     found = conn.compute.find_server(name, ignore_missing=True)
     return None if found is None else conn.compute.get_server(found.id)
+
+
+@exercise(
+    "nb05.cli_server",
+    hints=(
+        (
+            "In the terminal: `openstack --os-cloud lab-demo server create --flavor ... --image "
+            "... --network ... --wait osworkshop-nb05-cli`."
+        ),
+        (
+            "The flavor is `m1.tiny`, the image `lab-image`, the network `demo-net`; add "
+            "`--tag osworkshop-nb05` so the notebook's cleanup finds the server."
+        ),
+        (
+            "Read it back with `openstack --os-cloud lab-demo server list --name osworkshop-nb05-cli "
+            "-c Name -c Status -c Flavor -c Networks`."
+        ),
+    ),
+)
+def check_cli_server(conn: Any, server: str, *, flavor: str, network: str) -> CheckResult:
+    """``server`` is ACTIVE in the connection's project, with ``flavor``, on ``network``."""
+    found = active_server(
+        conn, server, "Boot it in a terminal with `openstack --os-cloud lab-demo server create`."
+    )
+    if isinstance(found, CheckResult):
+        return found
+    current = flavor_name(found)
+    if current != flavor:
+        return CheckResult(
+            False,
+            f"{server} runs with flavor {current}, not {flavor}.",
+            [(
+                f"Delete it (`openstack --os-cloud lab-demo server delete --wait {server}`) and "
+                f"boot it again with `--flavor {flavor}`."
+            )],
+        )
+    networks = sorted(found.addresses or {})
+    if network not in networks:
+        return CheckResult(
+            False,
+            f"{server} is on {', '.join(networks) or 'no network'}, not {network}.",
+            [f"Delete it and boot it again with `--network {network}`."],
+        )
+    return CheckResult(
+        True,
+        f"{server} is ACTIVE with {flavor} on {network}: the CLI and the SDK ask the same Nova "
+        "API.",
+    )
 
 
 @exercise(

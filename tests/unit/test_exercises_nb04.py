@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from osworkshop.checks import load_exercises, registry
-from osworkshop.exercises.nb04 import check_look_only, check_project_quota
+from osworkshop.exercises.nb04 import check_cli_look_only, check_project_quota
 from osworkshop.identity_nb04 import (
+    credential_roles,
+    forget_credential,
     quota_mode,
     role_names,
     usage_html,
@@ -24,6 +26,14 @@ class Identity:
         self.project_list = [SimpleNamespace(id="p1", name="osworkshop-nb04-team")]
         self.user_list = [SimpleNamespace(id="u1", name="osworkshop-nb04-carol")]
         self.assignments = assignments or []  # (user, role id, project)
+        self.credentials: list[Any] = []  # application credentials of user u1
+
+    def find_application_credential(self, user: str, name_or_id: str) -> Any:
+        return next((c for c in self.credentials if user == "u1" and name_or_id in (c.id, c.name)),
+                    None)
+
+    def delete_application_credential(self, user: str, found: Any) -> None:
+        self.credentials.remove(found)
 
     def find_project(self, name: str, ignore_missing: bool = True) -> Any:
         return next((p for p in self.project_list if name in (p.id, p.name)), None)
@@ -59,6 +69,7 @@ def cloud(
     compute_quota = SimpleNamespace(instances=instances, cores=cores, ram=ram)
     storage_quota = SimpleNamespace(volumes=volumes)
     return SimpleNamespace(
+        current_user_id="u1",
         identity=Identity(assignments),
         compute=SimpleNamespace(get_quota_set=lambda project: compute_quota),
         block_storage=SimpleNamespace(get_quota_set=lambda project: storage_quota),
@@ -71,7 +82,7 @@ def cloud(
 def test_checks_are_registered() -> None:
     load_exercises()
     assert registry["nb04.quota"] is check_project_quota
-    assert registry["nb04.look_only"] is check_look_only
+    assert registry["nb04.cli_look_only"] is check_cli_look_only
 
 
 def test_quota_fails_with_the_default_quotas() -> None:
@@ -114,48 +125,55 @@ def test_strict_mode_turns_a_wrong_quota_into_an_error(monkeypatch: pytest.Monke
         check_project_quota(cloud(), "osworkshop-nb04-team")
 
 
-# --------------------------------------------------------------------------- nb04.look_only
+# --------------------------------------------------------------------------- nb04.cli_look_only
+
+MONITOR = "osworkshop-nb04-monitor"
 
 
-def test_look_only_fails_without_a_role() -> None:
-    result = check_look_only(cloud(), "osworkshop-nb04-team", "osworkshop-nb04-carol")
+def with_credential(*roles: str, unrestricted: bool = False) -> Any:
+    conn = cloud()
+    conn.identity.credentials.append(SimpleNamespace(
+        id="ac1", name=MONITOR, unrestricted=unrestricted,
+        roles=[{"id": f"r-{r}", "name": r} for r in roles],
+    ))
+    return conn
+
+
+def test_look_only_fails_without_a_credential() -> None:
+    result = check_cli_look_only(cloud(), MONITOR)
+    assert not result.passed and "no application credential" in result.message
+    assert "--os-cloud lab-demo" in result.hints[0]
+
+
+def test_look_only_fails_with_every_role_of_the_user() -> None:
+    result = check_cli_look_only(with_credential("manager", "member", "reader"), MONITOR)
     assert not result.passed
-    assert "has no role" in result.message
+    assert "carries manager, member" in result.message
+    assert "--role reader" in result.hints[0]
 
 
-def test_look_only_fails_with_member() -> None:
-    result = check_look_only(
-        cloud(assignments=[("u1", "r2", "p1")]), "osworkshop-nb04-team", "osworkshop-nb04-carol"
-    )
-    assert not result.passed
-    assert "holds member" in result.message
+def test_look_only_fails_without_reader() -> None:
+    result = check_cli_look_only(with_credential("service"), MONITOR)
+    assert not result.passed and "not reader" in result.message
 
 
-def test_look_only_fails_with_reader_plus_admin() -> None:
-    result = check_look_only(
-        cloud(assignments=[("u1", "r1", "p1"), ("u1", "r4", "p1")]),
-        "osworkshop-nb04-team",
-        "osworkshop-nb04-carol",
-    )
-    assert not result.passed
-    assert "admin" in result.message
-
-
-def test_look_only_ignores_roles_on_other_projects() -> None:
-    result = check_look_only(
-        cloud(assignments=[("u1", "r1", "other")]),
-        "osworkshop-nb04-team",
-        "osworkshop-nb04-carol",
-    )
-    assert not result.passed
+def test_look_only_fails_when_unrestricted() -> None:
+    result = check_cli_look_only(with_credential("reader", unrestricted=True), MONITOR)
+    assert not result.passed and "unrestricted" in result.message
 
 
 def test_look_only_passes_with_reader() -> None:
-    result = check_look_only(
-        cloud(assignments=[("u1", "r1", "p1")]), "osworkshop-nb04-team", "osworkshop-nb04-carol"
-    )
-    assert result.passed
-    assert "reader" in result.message
+    result = check_cli_look_only(with_credential("reader"), MONITOR)
+    assert result.passed and result.exercise == "nb04.cli_look_only"
+    assert "only reader" in result.message
+
+
+def test_forget_credential_deletes_it_once() -> None:
+    conn = with_credential("reader")
+    assert credential_roles(conn.identity.credentials[0]) == ["reader"]
+    assert forget_credential(conn, MONITOR) is True
+    assert forget_credential(conn, MONITOR) is False
+    assert conn.identity.credentials == []
 
 
 # --------------------------------------------------------------------------- helpers

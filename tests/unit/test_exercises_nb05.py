@@ -9,7 +9,12 @@ import pytest
 from openstack import exceptions as sdk_exc
 
 from osworkshop.checks import hint, load_exercises, registry
-from osworkshop.exercises.nb05 import check_anti_affinity, check_flavor, check_resized
+from osworkshop.exercises.nb05 import (
+    check_anti_affinity,
+    check_cli_server,
+    check_flavor,
+    check_resized,
+)
 
 TAG = "osworkshop-nb05"
 
@@ -57,9 +62,11 @@ def flavor(vcpus: int = 2, ram: int = 3072, disk: int = 30, public: bool = True)
 
 
 def server(name: str = f"{TAG}-app1", status: str = "ACTIVE", flavor_name: str = f"{TAG}-app",
-           host_id: str = "h1", sid: str = "s1", fault: Any = None) -> Any:
+           host_id: str = "h1", sid: str = "s1", fault: Any = None,
+           network: str = "demo-net") -> Any:
     return SimpleNamespace(id=sid, name=name, status=status, host_id=host_id, fault=fault,
-                           flavor={"original_name": flavor_name, "vcpus": 2})
+                           flavor={"original_name": flavor_name, "vcpus": 2},
+                           addresses={network: [{"addr": "10.0.0.5"}]})
 
 
 def test_checks_are_registered_with_hints() -> None:
@@ -67,6 +74,7 @@ def test_checks_are_registered_with_hints() -> None:
     assert registry["nb05.flavor"] is check_flavor
     assert registry["nb05.resize"] is check_resized
     assert registry["nb05.anti_affinity"] is check_anti_affinity
+    assert registry["nb05.cli_server"] is check_cli_server
     assert "admin" in hint("nb05.flavor", 1)
     assert "confirm_server_resize" in hint("nb05.resize", 3)
     assert "scheduler_hints" in hint("nb05.anti_affinity", 2)
@@ -114,6 +122,43 @@ def test_strict_mode_turns_a_missing_flavor_into_an_error(
     monkeypatch.setenv("OSWORKSHOP_STRICT", "1")
     with pytest.raises(AssertionError, match="no flavor"):
         check_flavor(cloud(), f"{TAG}-app", vcpus=2, ram=3072, disk=30)
+
+
+# --------------------------------------------------------------------------- nb05.cli_server
+
+CLI = f"{TAG}-cli"
+
+
+def check_cli(*servers: Any) -> Any:
+    return check_cli_server(cloud(servers=list(servers)), CLI, flavor="m1.tiny",
+                            network="demo-net")
+
+
+def test_cli_server_missing() -> None:
+    result = check_cli()
+    assert not result.passed and "no server" in result.message
+    assert "openstack --os-cloud lab-demo server create" in result.hints[0]
+
+
+def test_cli_server_still_building() -> None:
+    result = check_cli(server(CLI, status="BUILD", flavor_name="m1.tiny"))
+    assert not result.passed and "not ACTIVE yet" in result.message
+
+
+def test_cli_server_wrong_flavor() -> None:
+    result = check_cli(server(CLI, flavor_name="m1.small"))
+    assert not result.passed and "m1.small, not m1.tiny" in result.message
+    assert "--flavor m1.tiny" in result.hints[0]
+
+
+def test_cli_server_wrong_network() -> None:
+    result = check_cli(server(CLI, flavor_name="m1.tiny", network="other-net"))
+    assert not result.passed and "on other-net, not demo-net" in result.message
+
+
+def test_cli_server_passes() -> None:
+    result = check_cli(server(CLI, flavor_name="m1.tiny"))
+    assert result.passed and result.exercise == "nb05.cli_server"
 
 
 # --------------------------------------------------------------------------- nb05.resize
