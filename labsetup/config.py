@@ -53,7 +53,7 @@ REGION = "RegionOne"
 #: Users every service needs in Keystone, plus the learners' demo user.
 #: The roles of the learner (``demo``) and of every classroom student in their own project:
 #: ``member`` works in the project; ``manager`` is OpenStack's project-manager persona (Nova
-#: 2025.1 on: migrate and live-migrate the project's servers without naming a host), widened
+#: 32, 2025.2, on: migrate and live-migrate the project's servers without naming a host), widened
 #: by the lab's Nova policy (labsetup/services/nova.py, LAB_POLICY).
 LEARNER_ROLES = ("member", "manager")
 

@@ -32,8 +32,9 @@ COMPUTE_HOSTS = ("lab-compute-1", "lab-compute-2")
 
 #: The lab's policy choices for Nova, so that a learner with the project's ``manager`` role (a
 #: student in a shared room included) can do the operations exercises on their OWN servers.
-#: Nova's own defaults (2025.1 on) already let a project manager cold- and live-migrate them
-#: without naming a host and list their migrations; these add the rest.  Notebook 09 says so.
+#: Nova's own defaults (nova 32, 2025.2, on) already let a project manager cold- and
+#: live-migrate them without naming a host and list their migrations; these add the rest.
+#: Notebook 09 says so.
 LAB_POLICY = {
     "os_compute_api:os-evacuate": (
         "rule:project_manager_or_admin",
