@@ -141,8 +141,8 @@ def test_outputs_counts_and_widget_state_are_reported() -> None:
         "x.ipynb cell 1: metadata 'scrolled'",
         "x.ipynb cell 1: has 1 output(s)",
         "x.ipynb cell 1: execution_count 3",
-        "x.ipynb cell 2: a solution must be a markdown cell (collapsed in <details>), never "
-        "code that Run All executes",
+        ("x.ipynb cell 2: a solution must be a markdown cell (collapsed in <details>), never "
+         "code that Run All executes"),
     ]
 
 
