@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import html
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,10 +84,22 @@ def _bound_inside(stmt: ast.stmt) -> set[str]:
     return names
 
 
+def admin_cloud() -> str:
+    """The administrator's cloud in clouds.yaml (as ``osworkshop.admin()`` chooses it)."""
+    return os.environ.get("OSWORKSHOP_ADMIN_CLOUD") or "lab-admin"
+
+
 def uses(stmt: ast.stmt) -> set[str]:
-    """Names the statement reads that it did not bind itself."""
+    """Names the statement reads that it did not bind itself; a shell command for the
+    administrator's cloud (``!openstack --os-cloud lab-admin ...``, or a ``%%bash`` cell with
+    one: IPython has made them calls with the command as a string) counts as ``admin``."""
     loaded = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
               and isinstance(n.ctx, ast.Load)}
+    cloud = admin_cloud()
+    if any(isinstance(n, ast.Constant) and isinstance(n.value, str)
+           and (f"--os-cloud {cloud}" in n.value or f"--os-cloud={cloud}" in n.value)
+           for n in ast.walk(stmt)):
+        loaded.add(ADMIN)
     loaded |= {n.target.id for n in ast.walk(stmt)  # x += 1 reads x
                if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
     return loaded - (_bound_inside(stmt) - {ADMIN})

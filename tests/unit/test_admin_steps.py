@@ -119,3 +119,15 @@ def test_admin_returns_no_admin_in_a_notebook_of_a_classroom_student(
     got = osworkshop.admin()
     assert isinstance(got, A.NoAdmin)
     assert id(shell) in A._ACTIVE
+
+
+def test_a_shell_command_for_the_administrators_cloud_is_an_administrator_step() -> None:
+    # what IPython makes of `!openstack --os-cloud lab-admin hypervisor list`
+    assert A.uses(stmt("get_ipython().system('openstack --os-cloud lab-admin hypervisor list')"))\
+        == {"get_ipython", "admin"}
+    assert A.uses(stmt("get_ipython().system('openstack --os-cloud lab-demo server list')")) \
+        == {"get_ipython"}
+    steps = A.AdminSteps("Ada")
+    out = steps.transform(lines("get_ipython().system('openstack --os-cloud lab-demo server list')\n"
+                                "get_ipython().system('openstack --os-cloud=lab-admin flavor list')\n"))
+    assert out[0].startswith("get_ipython") and out[1] == "pass\n"
