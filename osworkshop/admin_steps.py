@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import ast
 import html
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from .connect import admin_cloud_name
 from .errors import CourseError, ipython_shell
 
 ADMIN = "admin"  # the name every notebook gives the administrator connection
@@ -84,18 +84,13 @@ def _bound_inside(stmt: ast.stmt) -> set[str]:
     return names
 
 
-def admin_cloud() -> str:
-    """The administrator's cloud in clouds.yaml (as ``osworkshop.admin()`` chooses it)."""
-    return os.environ.get("OSWORKSHOP_ADMIN_CLOUD") or "lab-admin"
-
-
 def uses(stmt: ast.stmt) -> set[str]:
     """Names the statement reads that it did not bind itself; a shell command for the
     administrator's cloud (``!openstack --os-cloud lab-admin ...``, or a ``%%bash`` cell with
     one: IPython has made them calls with the command as a string) counts as ``admin``."""
     loaded = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
               and isinstance(n.ctx, ast.Load)}
-    cloud = admin_cloud()
+    cloud = admin_cloud_name()
     if any(isinstance(n, ast.Constant) and isinstance(n.value, str)
            and (f"--os-cloud {cloud}" in n.value or f"--os-cloud={cloud}" in n.value)
            for n in ast.walk(stmt)):

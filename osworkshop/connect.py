@@ -21,6 +21,11 @@ def cloud_name(cloud: str | None = None) -> str:
     )
 
 
+def admin_cloud_name() -> str:
+    """The administrator's cloud: $OSWORKSHOP_ADMIN_CLOUD, else lab-admin."""
+    return os.environ.get("OSWORKSHOP_ADMIN_CLOUD") or DEFAULT_ADMIN_CLOUD
+
+
 def config_files() -> list[str]:
     """The clouds.yaml files openstacksdk reads, in its order ($OS_CLIENT_CONFIG_FILE first)."""
     from openstack.config import loader
@@ -144,7 +149,7 @@ def admin(*, check: bool = True) -> Connection:
     so."""
     from .admin_steps import NoAdmin, activate
 
-    name = os.environ.get("OSWORKSHOP_ADMIN_CLOUD") or DEFAULT_ADMIN_CLOUD
+    name = admin_cloud_name()
     try:
         return connect(name, check=check)
     except CourseError as err:
