@@ -71,6 +71,20 @@ def scratch_dir(tag: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"{tag}-"))
 
 
+#: The folder, under the home directory, where a terminal finds the notebook's disk by name.
+CLI_FOLDER = "osworkshop-nb06"
+
+
+def cli_disk(source: Path | str, home: Path | str | None = None) -> Path:
+    """A copy of ``source`` in ``~/osworkshop-nb06/``: a path that a terminal can type (it
+    knows none of the notebook's variables). Remove the folder with :func:`remove_scratch`."""
+    folder = Path(home if home is not None else Path.home()) / CLI_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / Path(source).name
+    shutil.copyfile(source, target)
+    return target
+
+
 def remove_scratch(path: Path | str) -> None:
     """Delete a directory made by :func:`scratch_dir` (no error if it is gone)."""
     shutil.rmtree(path, ignore_errors=True)

@@ -1,4 +1,5 @@
-"""Notebook 06, images: upload a disk with the properties a cloud needs, and share an image."""
+"""Notebook 06, images: upload a disk with the properties a cloud needs (with the SDK, and with
+the ``openstack`` CLI from a terminal), and offer an image to every project."""
 
 from __future__ import annotations
 
@@ -31,14 +32,18 @@ def prop(image: Any, key: str) -> Any:
     return value
 
 
-def _one_image(conn: Any, name: str) -> tuple[Any | None, CheckResult | None]:
-    """The single image called (or with the ID) ``name``, or a failed CheckResult saying why."""
+def _one_image(
+    conn: Any, name: str, missing: str = "", missing_hint: str = ""
+) -> tuple[Any | None, CheckResult | None]:
+    """The single image called (or with the ID) ``name``, or a failed CheckResult saying why
+    (``missing`` and ``missing_hint`` say more when there is none)."""
     found = [i for i in conn.image.images() if name in (_get(i, "name"), _get(i, "id"))]
     if not found:
         return None, CheckResult(
             False,
-            f"Your project has no image called {name!r}.",
-            ["Upload it with `conn.image.create_image(...)` and pass exactly this name."],
+            f"Your project has no image called {name!r}{missing}.",
+            [missing_hint
+             or "Upload it with `conn.image.create_image(...)` and pass exactly this name."],
         )
     if len(found) > 1:
         ids = ", ".join(str(_get(i, "id")) for i in found)
@@ -49,6 +54,46 @@ def _one_image(conn: Any, name: str) -> tuple[Any | None, CheckResult | None]:
             ["Delete the extra copies with `conn.image.delete_image(<id>)`, or pass the ID."],
         )
     return found[0], None
+
+
+def upload_problems(
+    image: Any,
+    *,
+    path: Path | str | None,
+    disk_format: str,
+    visibility: str,
+    min_ram: int,
+    properties: Mapping[str, str],
+) -> list[tuple[str, str]]:
+    """What differs between ``image`` and the upload asked for: (what, words) pairs, where
+    ``what`` is status, disk_format, visibility, min_ram, property or data."""
+    problems: list[tuple[str, str]] = []
+    if _get(image, "status") != "active":
+        status = _get(image, "status")
+        problems.append(("status", f"its status is {status}, not active (no data uploaded?)"))
+    if _get(image, "disk_format") != disk_format:
+        problems.append(("disk_format",
+                         f"its disk_format is {_get(image, 'disk_format')}, not {disk_format}"))
+    if _get(image, "visibility") != visibility:
+        problems.append(("visibility",
+                         f"its visibility is {_get(image, 'visibility')}, not {visibility}"))
+    if _get(image, "min_ram") != min_ram:
+        problems.append(("min_ram", f"min_ram is {_get(image, 'min_ram')}, not {min_ram} (MiB)"))
+    for key, value in properties.items():
+        got = prop(image, key)
+        if got != value:
+            problems.append(("property", f"{key} is {got!r}, not {value!r}"))
+    if path is not None and not problems:
+        algo = str(_get(image, "hash_algo") or "sha512")
+        if _get(image, "hash_value") != file_hashes(path, (algo,))[algo]:
+            words = f"its data is not the file {Path(path).name} (the {algo} differs)"
+            problems.append(("data", words))
+    return problems
+
+
+def _not_yet(name: str, problems: list[tuple[str, str]], fixes: Mapping[str, str]) -> CheckResult:
+    hints = list(dict.fromkeys(fixes[what] for what, _ in problems if what in fixes))
+    return CheckResult(False, f"Image {name}: " + "; ".join(w for _, w in problems) + ".", hints)
 
 
 @exercise(
@@ -85,30 +130,17 @@ def check_image_upload(
     if problem is not None:
         return problem
     wanted = dict(EXERCISE_PROPERTIES if properties is None else properties)
-    problems: list[str] = []
-    hints: list[str] = []
-    if _get(image, "status") != "active":
-        problems.append(f"its status is {_get(image, 'status')}, not active (no data uploaded?)")
-        hints.append("Pass `filename=` (and `wait=True`) so the data is uploaded too.")
-    if _get(image, "disk_format") != disk_format:
-        problems.append(f"its disk_format is {_get(image, 'disk_format')}, not {disk_format}")
-        hints.append("The disk format cannot change after upload: delete the image, upload again.")
-    if _get(image, "visibility") != visibility:
-        problems.append(f"its visibility is {_get(image, 'visibility')}, not {visibility}")
-        hints.append(f"`conn.image.update_image(image, visibility='{visibility}')`.")
-    if _get(image, "min_ram") != min_ram:
-        problems.append(f"min_ram is {_get(image, 'min_ram')}, not {min_ram} (MiB)")
-    for key, value in wanted.items():
-        got = prop(image, key)
-        if got != value:
-            problems.append(f"{key} is {got!r}, not {value!r}")
-    if path is not None and not problems:
-        algo = str(_get(image, "hash_algo") or "sha512")
-        if _get(image, "hash_value") != file_hashes(path, (algo,))[algo]:
-            problems.append(f"its data is not the file {Path(path).name} (the {algo} differs)")
-            hints.append("Upload the file named in the task: delete this image and try again.")
-    if problems:
-        return CheckResult(False, f"Image {name}: " + "; ".join(problems) + ".", hints)
+    found = upload_problems(image, path=path, disk_format=disk_format, visibility=visibility,
+                            min_ram=min_ram, properties=wanted)
+    if found:
+        fixes = {
+            "status": "Pass `filename=` (and `wait=True`) so the data is uploaded too.",
+            "disk_format": "The disk format cannot change after upload: delete the image, "
+                           "upload again.",
+            "visibility": f"`conn.image.update_image(image, visibility='{visibility}')`.",
+            "data": "Upload the file named in the task: delete this image and try again.",
+        }
+        return _not_yet(name, found, fixes)
     return CheckResult(
         True,
         f"{name} is in Glance as {disk_format}, {visibility}, with min_ram {min_ram} and "
@@ -119,60 +151,112 @@ def check_image_upload(
 @exercise(
     "nb06.share",
     hints=(
-        "Only a shared image has members: `conn.image.update_image(image, visibility='shared')`.",
         (
-            "The owner adds the other project by its ID: "
-            "`conn.image.add_member(image, member_id=team.id)`. The member starts as pending."
+            "Which of the four visibilities lets every project boot an image, yet keeps it out "
+            "of their default lists? The table above says."
         ),
         (
-            "Only the member can accept, so use Bob's connection: "
-            "`bob.image.update_member(team.id, image, status='accepted')`."
+            "A project member may set `community`; `public` needs an administrator, and "
+            "`shared` reaches only the projects added as members."
+        ),
+        "`conn.image.update_image(image, visibility='community')`",
+    ),
+)
+def check_image_community(conn: Any, name: str) -> CheckResult:
+    """``name`` (owned by ``conn``'s project) is a community image: every project may boot it by
+    ID or find it with the community filter, and it stays out of their default lists."""
+    image, problem = _one_image(
+        conn, name, ": this exercise offers the image you upload in exercise 1",
+        "Do exercise 1 first, then come back to this one.",
+    )
+    if problem is not None:
+        return problem
+    visibility = _get(image, "visibility")
+    if visibility != "community":
+        why = {
+            "private": "only your project sees it",
+            "shared": "only the projects you add as members see it, after they accept",
+            "public": "it is in every project's default list (and a member may not set it)",
+        }.get(str(visibility), "that is not one of Glance's four visibilities")
+        return CheckResult(
+            False,
+            f"{name} is {visibility}: {why}.",
+            ["`conn.image.update_image(image, visibility='community')`"],
+        )
+    listed = {_get(i, "id") for i in conn.image.images(visibility="community")}
+    if _get(image, "id") not in listed:
+        return CheckResult(False, f"{name} says community, but Glance does not list it among "
+                           "the community images.", ["Run the check again in a moment."])
+    return CheckResult(
+        True,
+        f"{name} is a community image: every project can boot it by ID or list it with "
+        "`visibility='community'`, and nobody's default list fills up with it. No "
+        "administrator was needed.",
+    )
+
+
+#: What the terminal exercise asks for: an image made with the `openstack` CLI.
+CLI_IMAGE = "osworkshop-nb06-cli"
+CLI_PROPERTIES: dict[str, str] = {"hw_disk_bus": "scsi", "hw_scsi_model": "virtio-scsi"}
+
+
+@exercise(
+    "nb06.cli_upload",
+    hints=(
+        (
+            "In the terminal, `openstack --os-cloud lab-demo image create --help` lists the "
+            "options you need: `--disk-format`, `--file`, `--private`, `--min-ram` and "
+            "`--property key=value` (once per property)."
+        ),
+        (
+            "`qemu-img info` on the file says it is qcow2, so `--disk-format qcow2`. Without "
+            "`--private` Glance makes the image `shared`."
+        ),
+        (
+            f"`openstack --os-cloud lab-demo image create {CLI_IMAGE} --disk-format qcow2 "
+            "--container-format bare --private --file ~/osworkshop-nb06/disk.qcow2 "
+            "--min-ram 512 --property hw_disk_bus=scsi --property hw_scsi_model=virtio-scsi`"
         ),
     ),
 )
-def check_image_shared(
-    conn: Any, name: str, project_id: str, *, consumer: Any = None
+def check_cli_upload(
+    conn: Any,
+    name: str = CLI_IMAGE,
+    *,
+    path: Path | str | None = None,
+    disk_format: str = "qcow2",
+    visibility: str = "private",
+    min_ram: int = 512,
+    properties: Mapping[str, str] | None = None,
 ) -> CheckResult:
-    """``name`` (owned by ``conn``'s project) is shared with ``project_id``, which accepted it."""
-    image, problem = _one_image(conn, name)
+    """The image made in a terminal holds the file at ``path``, with the format and properties
+    asked (read back from Glance with the SDK)."""
+    image, problem = _one_image(
+        conn, name, " yet", "Run `openstack --os-cloud lab-demo image create ...` in a terminal "
+        "(File → New → Terminal), with exactly this name.",
+    )
     if problem is not None:
         return problem
-    if _get(image, "visibility") != "shared":
-        return CheckResult(
-            False,
-            f"{name} has visibility {_get(image, 'visibility')}: only a shared image has members.",
-            ["`conn.image.update_image(image, visibility='shared')`"],
-        )
-    members = {_get(m, "member_id"): _get(m, "status") for m in conn.image.members(image)}
-    if project_id not in members:
-        return CheckResult(
-            False,
-            f"{name} is shared, but project {project_id} is not one of its members.",
-            ["`conn.image.add_member(image, member_id=<the project's ID>)`, as the owner."],
-        )
-    status = members[project_id]
-    if status != "accepted":
-        return CheckResult(
-            False,
-            f"Project {project_id} is a member of {name}, but its status is {status}: it can "
-            "boot the image by ID, yet the image stays out of its image list.",
-            [
-                (
-                    "Accept it with the member's connection: "
-                    "`bob.image.update_member(<project ID>, image, status='accepted')`."
-                )
-            ],
-        )
-    if consumer is not None:
-        listed = {_get(i, "id") for i in consumer.image.images()}
-        if _get(image, "id") not in listed:
-            return CheckResult(
-                False,
-                f"Glance says accepted, but {name} is not in the member's image list.",
-                ["Pass the member project's own connection as `consumer`."],
-            )
+    wanted = dict(CLI_PROPERTIES if properties is None else properties)
+    found = upload_problems(image, path=path, disk_format=disk_format, visibility=visibility,
+                            min_ram=min_ram, properties=wanted)
+    if found:
+        again = (f"`openstack --os-cloud lab-demo image delete {name}`, then create it again "
+                 f"with `--file` and `--disk-format {disk_format}`.")
+        fixes = {
+            "status": "Add `--file <path>`, so that the data is uploaded too. " + again,
+            "disk_format": "The disk format cannot change after upload: " + again,
+            "visibility": f"`openstack --os-cloud lab-demo image set --{visibility} {name}` "
+                          "(without it Glance makes a new image shared).",
+            "min_ram": f"`openstack --os-cloud lab-demo image set --min-ram {min_ram} {name}`.",
+            "property": f"`openstack --os-cloud lab-demo image set --property key=value {name}`, "
+                        "once per property.",
+            "data": "Upload the file the notebook printed: " + again,
+        }
+        return _not_yet(name, found, fixes)
     return CheckResult(
         True,
-        f"{name} is shared with project {project_id}, which accepted it: it now shows in that "
-        "project's image list, and its members can boot it.",
+        f"{name}, made from a terminal, is in Glance as {disk_format}, {visibility}, with "
+        f"min_ram {min_ram} and {', '.join(f'{k}={v}' for k, v in wanted.items())}: the CLI and "
+        "the SDK call the same Image API.",
     )

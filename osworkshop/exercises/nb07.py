@@ -1,12 +1,14 @@
-"""Notebook 07, networking: the database tier admits PostgreSQL from the web tier only, and the
-web tier is published with a floating IP behind a router that joins both subnets."""
+"""Notebook 07, networking: the database tier admits PostgreSQL from the web tier only, the web
+tier admits SSH from the operators' network only (a rule made with the ``openstack`` CLI), and
+the web tier is published with a floating IP behind a router that joins both subnets."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from ..checks import CheckResult, exercise
-from ..network_nb07 import OUTSIDE, Endpoint, can_reach, group_from
+from ..network_nb07 import OUTSIDE, Endpoint, Rule, can_reach, group_from, rule_admits
 
 #: Stand-in addresses for the reasoning (only compared with rules, never contacted).
 _WEB_ADDRESS, _DB_ADDRESS, _STRANGER_ADDRESS = "10.70.1.10", "10.70.2.10", "10.70.1.99"
@@ -112,7 +114,10 @@ def _port_subnets(conn: Any, device_id: str) -> tuple[list[Any], set[str]]:
             "A floating IP comes from the external network `public` and is attached to a "
             "port, not to a server."
         ),
-        "Find the web server's port with `list(conn.network.ports(device_id=web_server.id))`.",
+        (
+            "Find web1's port with `list(conn.network.ports(device_id=web1.id))`; the cell "
+            "under the task lists it with `openstack port list --server`."
+        ),
         (
             "`conn.network.create_ip(floating_network_id=public.id, port_id=web_port.id, "
             "description=MARK['description'])`"
@@ -139,6 +144,16 @@ def check_publish_web(
     web_ips = [ip for p in web_ports for ip in conn.network.ips(port_id=p.id)]
     db_ips = [ip for p in db_ports for ip in conn.network.ips(port_id=p.id)]
     if not web_ips:
+        loose = [ip.floating_ip_address for ip in conn.network.ips() if not ip.port_id]
+        if loose:
+            return CheckResult(
+                False,
+                f"{web_server} has no floating IP yet; your project holds {', '.join(loose)} "
+                "attached to no port. Allocating an address is half the job.",
+                [("Attach it to the web server's port: `conn.network.update_ip(ip, "
+                  "port_id=web_port.id)` (in a terminal: `openstack floating ip set --port "
+                  "PORT ADDRESS`).")],
+            )
         return CheckResult(False, f"{web_server} has no floating IP yet, so nothing outside "
                            "the cloud can address it.", [])
     if all(ip.floating_network_id != ext.id for ip in web_ips):
@@ -183,3 +198,82 @@ def check_publish_web(
         f"{db_server} has no public address, and {found.name} joins both subnets with its "
         f"gateway on {external}.",
     )
+
+
+#: The terminal exercise: SSH into the web tier from the operators' network only.
+CLI_GROUP = "osworkshop-nb07-web"
+OPERATORS = "192.0.2.0/24"  # TEST-NET-1 (RFC 5737): only data in Neutron, never contacted
+
+
+@exercise(
+    "nb07.cli_ssh",
+    hints=(
+        (
+            "In the terminal, `openstack --os-cloud lab-demo security group rule create --help` "
+            "lists the options: `--ingress`, `--protocol`, `--dst-port` and `--remote-ip`; the "
+            "group's name comes last."
+        ),
+        (
+            "Without `--remote-ip` the rule admits every address (0.0.0.0/0); without "
+            "`--dst-port` it admits every TCP port."
+        ),
+        (
+            "`openstack --os-cloud lab-demo security group rule create --ingress --ethertype IPv4 "
+            f"--protocol tcp --dst-port 22 --remote-ip {OPERATORS} {CLI_GROUP}`"
+        ),
+    ),
+)
+def check_cli_ssh(
+    conn: Any, group: str = CLI_GROUP, *, cidr: str = OPERATORS, port: int = 22
+) -> CheckResult:
+    """``group`` admits tcp ``port`` from ``cidr``, and from nowhere else."""
+    found = conn.network.find_security_group(group, ignore_missing=True)
+    if found is None:
+        return CheckResult(False, f"There is no security group {group!r} in your project.",
+                           ["Run the cell that creates the two groups first, then try again."])
+    sg = group_from(found)
+    ingress = [r for r in sg.rules if r.direction == "ingress"]
+    operator = Endpoint("an operator", (_first_host(cidr),))
+    others = [Endpoint("the internet", OUTSIDE.addresses),
+              Endpoint("a server of the project", (_STRANGER_ADDRESS,))]
+    wide = [r for r in ingress if any(_admits(r, port, o) for o in others)]
+    if wide:
+        shown = "; ".join(f"'{r.describe()}' (id {r.id})" for r in wide)
+        fix = (f"Delete it: `openstack --os-cloud lab-demo security group rule delete "
+               f"{wide[0].id}`, then create it again with `--remote-ip {cidr}`.")
+        return CheckResult(False, f"{sg.name} admits tcp {port} from more than {cidr}: "
+                           f"{shown}.", [fix])
+    mine = [r for r in ingress if r.remote_ip_prefix and _same_network(r.remote_ip_prefix, cidr)]
+    if not mine:
+        fix = ("Create it in a terminal (File → New → Terminal) with "
+               "`openstack --os-cloud lab-demo security group rule create ...`.")
+        return CheckResult(False, f"{sg.name} has no rule from {cidr} yet.", [fix])
+    more = [r for r in mine if not (r.protocol == "tcp" and r.port_min == port
+                                    and r.port_max in (None, port))]
+    if more:
+        shown = "; ".join(f"'{r.describe()}' (id {r.id})" for r in more)
+        fix = (f"Delete it (`openstack --os-cloud lab-demo security group rule delete "
+               f"{more[0].id}`) and create it again with `--protocol tcp --dst-port {port}`.")
+        return CheckResult(False, f"{sg.name} admits more than tcp {port} from {cidr}: {shown}.",
+                           [fix])
+    if not any(_admits(r, port, operator) for r in mine):
+        return CheckResult(False, f"{sg.name} does not admit tcp {port} from {cidr}.",
+                           ["Check `--ethertype IPv4` and `--ingress`."])
+    return CheckResult(
+        True,
+        f"{sg.name} admits SSH (tcp {port}) from {cidr} only: an operator there reaches the web "
+        "servers, the internet and the other servers do not. The CLI wrote the same rule the "
+        "SDK would.",
+    )
+
+
+def _first_host(cidr: str) -> str:
+    return str(next(ipaddress.ip_network(cidr, strict=False).hosts()))
+
+
+def _same_network(prefix: str, cidr: str) -> bool:
+    return ipaddress.ip_network(prefix, strict=False) == ipaddress.ip_network(cidr, strict=False)
+
+
+def _admits(rule: Rule, port: int, peer: Endpoint) -> bool:
+    return rule_admits(rule, "ingress", "tcp", port, peer, peer.addresses[0])

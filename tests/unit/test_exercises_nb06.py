@@ -11,30 +11,28 @@ import pytest
 
 from osworkshop.checks import hint, load_exercises, registry
 from osworkshop.exercises.nb06 import (
+    CLI_IMAGE,
     EXERCISE_PROPERTIES,
-    check_image_shared,
+    check_cli_upload,
+    check_image_community,
     check_image_upload,
     prop,
 )
+from osworkshop.images_nb06 import cli_disk, remove_scratch
 
 NAME = "osworkshop-nb06-exercise"
-TEAM = "team-id"
 
 
 class Image:
-    def __init__(self, images: list[Any], members: dict[str, list[Any]] | None = None) -> None:
+    def __init__(self, images: list[Any]) -> None:
         self.image_list = images
-        self.member_lists = members or {}
 
     def images(self) -> list[Any]:
         return self.image_list
 
-    def members(self, image: Any) -> list[Any]:
-        return self.member_lists.get(image.id, [])
 
-
-def cloud(images: list[Any], members: dict[str, list[Any]] | None = None) -> Any:
-    return SimpleNamespace(image=Image(images, members))
+def cloud(images: list[Any]) -> Any:
+    return SimpleNamespace(image=Image(images))
 
 
 def image(data: bytes = b"vmdk", **fields: Any) -> SimpleNamespace:
@@ -57,9 +55,9 @@ def image(data: bytes = b"vmdk", **fields: Any) -> SimpleNamespace:
 
 def test_registered_with_hints() -> None:
     load_exercises()
-    assert {"nb06.upload", "nb06.share"} <= set(registry)
+    assert {"nb06.upload", "nb06.share", "nb06.cli_upload"} <= set(registry)
     assert hint("nb06.upload", 2).startswith("Hint 2 of 3")
-    assert "update_member" in hint("nb06.share", 3)
+    assert "community" in hint("nb06.share", 3)
 
 
 def test_prop_reads_attributes_then_properties() -> None:
@@ -117,29 +115,97 @@ def test_upload_strict_mode_raises(monkeypatch: pytest.MonkeyPatch) -> None:
         check_image_upload(cloud([]), NAME)
 
 
-def member(status: str, member_id: str = TEAM) -> SimpleNamespace:
-    return SimpleNamespace(member_id=member_id, status=status)
+class Listing(Image):
+    def images(self, visibility: str | None = None) -> list[Any]:
+        return [i for i in self.image_list if visibility in (None, i.visibility)]
 
 
-def test_share_passes_with_consumer_list() -> None:
-    shared = image(visibility="shared")
-    owner = cloud([shared], {"i1": [member("accepted")]})
-    consumer = cloud([shared])
-    result = check_image_shared(owner, NAME, TEAM, consumer=consumer)
+def listing(images: list[Any]) -> Any:
+    return SimpleNamespace(image=Listing(images))
+
+
+def test_community_passes() -> None:
+    result = check_image_community(listing([image(visibility="community")]), NAME)
     assert result.passed, result
-    assert check_image_shared(owner, NAME, TEAM).passed
+    assert result.exercise == "nb06.share" and "No administrator" in result.message
 
 
-def test_share_steps_missing() -> None:
-    result = check_image_shared(cloud([image()]), NAME, TEAM)
-    assert not result.passed and "only a shared image has members" in result.message
-    shared = image(visibility="shared")
-    result = check_image_shared(cloud([shared], {"i1": [member("accepted", "x")]}), NAME, TEAM)
-    assert not result.passed and "not one of its members" in result.message
-    result = check_image_shared(cloud([shared], {"i1": [member("pending")]}), NAME, TEAM)
-    assert not result.passed and "status is pending" in result.message
-    assert "update_member" in result.hints[0]
-    owner = cloud([shared], {"i1": [member("accepted")]})
-    result = check_image_shared(owner, NAME, TEAM, consumer=cloud([]))
-    assert not result.passed and "not in the member's image list" in result.message
-    assert not check_image_shared(cloud([]), NAME, TEAM).passed
+def test_community_without_the_uploaded_image_says_to_do_exercise_1_first() -> None:
+    result = check_image_community(listing([]), NAME)
+    assert not result.passed and "exercise 1" in result.message
+    assert "exercise 1 first" in result.hints[0]
+
+
+@pytest.mark.parametrize(
+    ("visibility", "words"),
+    [
+        ("private", "only your project sees it"),
+        ("shared", "only the projects you add as members"),
+        ("public", "it is in every project's default list"),
+    ],
+)
+def test_community_names_the_visibility_set(visibility: str, words: str) -> None:
+    result = check_image_community(listing([image(visibility=visibility)]), NAME)
+    assert not result.passed and f"is {visibility}: {words}" in result.message
+    assert "community" in result.hints[0]
+
+
+# --------------------------------------------------------------------------- the terminal upload
+
+
+def cli_image(data: bytes = b"qcow2", **fields: Any) -> SimpleNamespace:
+    base: dict[str, Any] = {"name": CLI_IMAGE, "disk_format": "qcow2", "os_distro": None,
+                            "hw_disk_bus": "scsi", "properties": {}, "hw_scsi_model": "virtio-scsi"}
+    base.update(fields)
+    return image(data, **base)
+
+
+def test_cli_upload_passes(tmp_path: Path) -> None:
+    path = tmp_path / "disk.qcow2"
+    path.write_bytes(b"qcow2")
+    result = check_cli_upload(cloud([cli_image()]), path=path)
+    assert result.passed, result
+    assert result.exercise == "nb06.cli_upload" and "terminal" in result.message
+
+
+def test_cli_upload_missing_points_to_the_terminal() -> None:
+    result = check_cli_upload(cloud([image()]))
+    assert not result.passed and f"no image called {CLI_IMAGE!r} yet" in result.message
+    assert "Terminal" in result.hints[0]
+    assert "--help" in result.hints[1]  # the exercise's first general hint follows
+
+
+@pytest.mark.parametrize(
+    ("fields", "words", "fix"),
+    [
+        ({"visibility": "shared"}, "visibility is shared", "image set --private"),
+        ({"min_ram": 0}, "min_ram is 0", "--min-ram 512"),
+        ({"hw_disk_bus": "virtio"}, "hw_disk_bus is 'virtio'", "--property key=value"),
+        ({"disk_format": "raw"}, "disk_format is raw", "image delete"),
+        ({"status": "queued"}, "status is queued", "--file"),
+    ],
+)
+def test_cli_upload_problems_come_with_cli_fixes(
+    fields: dict[str, Any], words: str, fix: str
+) -> None:
+    result = check_cli_upload(cloud([cli_image(**fields)]))
+    assert not result.passed and words in result.message
+    assert fix in result.hints[0]
+
+
+def test_cli_upload_other_file(tmp_path: Path) -> None:
+    path = tmp_path / "disk.qcow2"
+    path.write_bytes(b"another disk")
+    result = check_cli_upload(cloud([cli_image()]), path=path)
+    assert not result.passed and "not the file disk.qcow2" in result.message
+
+
+def test_the_terminal_finds_the_disk_under_home(tmp_path: Path) -> None:
+    source = tmp_path / "work" / "disk.qcow2"
+    source.parent.mkdir()
+    source.write_bytes(b"qcow2")
+    copy = cli_disk(source, home=tmp_path / "home")
+    assert copy == tmp_path / "home" / "osworkshop-nb06" / "disk.qcow2"
+    assert copy.read_bytes() == b"qcow2" and cli_disk(source, home=tmp_path / "home") == copy
+    remove_scratch(copy.parent)
+    assert not copy.parent.exists()

@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 
 from osworkshop.checks import load_exercises, registry
-from osworkshop.exercises.nb07 import check_db_only_from_web, check_publish_web
+from osworkshop.exercises.nb07 import (
+    CLI_GROUP,
+    check_cli_ssh,
+    check_db_only_from_web,
+    check_publish_web,
+)
 
 EGRESS = {"direction": "egress", "ethertype": "IPv4", "protocol": None}
 WEB_IN = {"id": "w80", "direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
@@ -35,6 +40,7 @@ def test_checks_are_registered() -> None:
     load_exercises()
     assert registry["nb07.db_only_from_web"] is check_db_only_from_web
     assert registry["nb07.publish_web"] is check_publish_web
+    assert registry["nb07.cli_ssh"] is check_cli_ssh
 
 
 # --------------------------------------------------------------------------- db only from web
@@ -124,7 +130,9 @@ class Network:
     def ports(self, device_id: str) -> list[Any]:
         return [p for p in self.port_list if p.device_id == device_id]
 
-    def ips(self, port_id: str) -> list[Any]:
+    def ips(self, port_id: str | None = None) -> list[Any]:
+        if port_id is None:
+            return self.ip_list
         return [ip for ip in self.ip_list if ip.port_id == port_id]
 
 
@@ -161,6 +169,82 @@ def test_publish_web_not_yet(kwargs: dict[str, Any], expected: str) -> None:
     assert not result.passed and expected in result.message
 
 
+def test_publish_web_names_an_address_attached_to_no_port() -> None:
+    conn = publish_cloud(web_fip=None)
+    conn.network.ip_list.append(SimpleNamespace(port_id=None, floating_network_id="pub",
+                                                floating_ip_address="203.0.113.30"))
+    result = publish(conn)
+    assert not result.passed and "203.0.113.30 attached to no port" in result.message
+    assert "update_ip" in result.hints[0]
+
+
 def test_publish_web_missing_things() -> None:
     assert "no router" in publish(publish_cloud(), router="nope").message
     assert "no server 'ghost'" in publish(publish_cloud(), web="ghost").message
+
+
+# --------------------------------------------------------------------------- SSH from a terminal
+
+SSH = {"id": "ssh", "direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
+       "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": "192.0.2.0/24"}
+
+
+def ssh_cloud(*rules: dict[str, Any]) -> Any:
+    group = SimpleNamespace(id="g-web", name=CLI_GROUP, stateful=True,
+                            security_group_rules=[EGRESS, WEB_IN, *rules])
+    return SimpleNamespace(network=SimpleNamespace(
+        find_security_group=lambda name, ignore_missing=True: group if name == CLI_GROUP
+        else None))
+
+
+def test_cli_ssh_passes_with_the_operators_rule() -> None:
+    result = check_cli_ssh(ssh_cloud(SSH))
+    assert result.passed, result
+    assert result.exercise == "nb07.cli_ssh" and "192.0.2.0/24" in result.message
+
+
+def test_cli_ssh_without_a_rule_points_to_the_terminal() -> None:
+    result = check_cli_ssh(ssh_cloud())
+    assert not result.passed and "no rule from 192.0.2.0/24 yet" in result.message
+    assert "Terminal" in result.hints[0]
+    assert "--help" in result.hints[1]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        dict(SSH, id="world", remote_ip_prefix=None),             # no --remote-ip: 0.0.0.0/0
+        dict(SSH, id="world", remote_ip_prefix="0.0.0.0/0"),
+        dict(SSH, id="world", remote_ip_prefix="10.70.0.0/16"),   # the project's servers too
+        dict(SSH, id="world", protocol=None, port_range_min=None, port_range_max=None,
+             remote_ip_prefix="0.0.0.0/0"),
+    ],
+)
+def test_cli_ssh_refuses_ssh_from_elsewhere(rule: dict[str, Any]) -> None:
+    result = check_cli_ssh(ssh_cloud(SSH, rule))
+    assert not result.passed and "from more than 192.0.2.0/24" in result.message
+    assert "(id world)" in result.message and "rule delete world" in result.hints[0]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        dict(SSH, port_range_min=None, port_range_max=None),   # no --dst-port
+        dict(SSH, port_range_max=80),
+        dict(SSH, protocol="udp"),
+    ],
+)
+def test_cli_ssh_refuses_more_than_ssh_from_the_operators(rule: dict[str, Any]) -> None:
+    result = check_cli_ssh(ssh_cloud(rule))
+    assert not result.passed and "admits more than tcp 22 from 192.0.2.0/24" in result.message
+    assert "rule delete ssh" in result.hints[0]
+
+
+def test_cli_ssh_needs_ingress_ipv4() -> None:
+    result = check_cli_ssh(ssh_cloud(dict(SSH, direction="egress")))
+    assert not result.passed and "no rule from 192.0.2.0/24" in result.message
+
+
+def test_cli_ssh_missing_group() -> None:
+    result = check_cli_ssh(ssh_cloud(SSH), "nope")
+    assert not result.passed and "'nope'" in result.message
