@@ -16,6 +16,7 @@ import ipaddress
 import json
 import math
 import shutil
+import struct
 import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -162,7 +163,34 @@ def make_vmdk(
         )
     finally:
         raw.unlink(missing_ok=True)
+    tidy_vmdk_descriptor(target)
     return target
+
+
+def tidy_vmdk_descriptor(path: str | Path) -> bool:
+    """Zero what follows the text of a sparse VMDK's embedded descriptor; True if it had to.
+
+    When qemu-img rewrites the descriptor with a new CID that is shorter than the old one (a
+    CID with a leading zero, about one time in sixteen), the old last bytes stay behind the
+    text's end (block/vmdk.c vmdk_write_cid). Cinder's format inspector reads every line of
+    the descriptor and refuses such a file ("Invalid VMDK descriptor data"); Glance accepts it.
+    """
+    with Path(path).open("r+b") as fh:
+        header = fh.read(44)
+        if len(header) < 44 or not header.startswith(b"KDMV"):
+            return False
+        desc_sector, desc_sectors = struct.unpack("<QQ", header[28:44])
+        if not desc_sector or not desc_sectors:
+            return False
+        fh.seek(desc_sector * 512)
+        region = fh.read(desc_sectors * 512)
+        text = region.split(b"\0", 1)[0]
+        clean = text.ljust(len(region), b"\0")
+        if clean == region:
+            return False
+        fh.seek(desc_sector * 512)
+        fh.write(clean)
+    return True
 
 
 def disk_info(path: str | Path, *, runner: Runner = subprocess.run) -> dict[str, Any]:
@@ -675,8 +703,9 @@ def cutover_checklist(plan: MigrationPlan, *, incremental: bool = False) -> list
         ),
         Step(
             "window",
-            "Boot it with the right image properties and attach the data volumes",
-            f"{props}; then conn.compute.create_volume_attachment(...)",
+            "Make the boot volume from the image, boot from it, attach the data volumes",
+            f"an image with {props}; create_volume(image_id=...), then create_server("
+            "block_device_mapping=[boot_index 0, source volume]), create_volume_attachment(...)",
         ),
         Step(
             "window",
@@ -715,16 +744,25 @@ def server_summary(conn: Any, server: Any) -> list[tuple[str, str]]:
     """A migrated server as (field, value) rows: flavor, image, ports with MAC and IP, volumes."""
     flavor = _get(server.flavor, "name") or _get(server.flavor, "original_name") or "?"
     image_id = _get(server.image, "id")
-    image = _name_of(conn.image.get_image, image_id) if image_id else "(boots from a volume)"
-    rows = [
-        ("server", f"{server.name} ({server.status})"),
-        ("flavor", str(flavor)),
-        ("image", image),
-    ]
+    rows = [("server", f"{server.name} ({server.status})"), ("flavor", str(flavor))]
+    if image_id:
+        rows.append(("image", _name_of(conn.image.get_image, image_id)))
+    root = _get(server, "root_device_name")
     for port in conn.network.ports(device_id=server.id):
         ips = ", ".join(ip["ip_address"] for ip in port.fixed_ips or [])
         rows.append(("port", f"MAC {port.mac_address}, IP {ips}"))
     for att in conn.compute.volume_attachments(server):
-        volume = _name_of(conn.block_storage.get_volume, att.volume_id)
-        rows.append(("volume", f"{volume} at {att.device}"))
+        try:
+            found = conn.block_storage.get_volume(att.volume_id)
+            volume = f"{found.name} ({att.volume_id})"
+            source = (_get(found, "volume_image_metadata") or {}).get("image_name")
+        except Exception:  # noqa: BLE001 - a name is a nicety; the ID is enough
+            volume, source = att.volume_id, None
+        made = f", made from image {source}" if source else ""
+        if not image_id and root and att.device == root:
+            rows.insert(2, ("root disk", f"volume {volume} at {att.device}{made}"))
+        else:
+            rows.append(("volume", f"{volume} at {att.device}"))
+    if not image_id and not any(r[0] == "root disk" for r in rows):
+        rows.insert(2, ("root disk", "(boots from a volume)"))
     return rows

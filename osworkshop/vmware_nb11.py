@@ -71,13 +71,16 @@ def pick_hosts(
     *,
     wait: float = 0,
     poll: float = 3,
+    busy_ok: bool = False,
 ) -> tuple[str, str]:
     """``(vmware_host, kvm_host)``: an empty host for the zone, and another host for the KVM group.
 
     The zone host must have no servers at all, because nova will not change the zone of a host
     that runs some. ``prefer`` lists the hosts to try first. When every host runs servers, wait
     up to ``wait`` seconds for one to empty (another notebook may be cleaning up), then raise
-    :class:`CourseError` naming the servers, so the learner can clean up where they came from.
+    :class:`CourseError` naming the servers, so the learner can clean up where they came from;
+    with ``busy_ok`` return the host with the fewest servers instead (:func:`busy_note` says
+    what is in the way), so the notebook goes on and exercise 1 meets Nova's own refusal.
     """
     hosts = compute_hosts(admin)
     if len(hosts) < 2:
@@ -99,6 +102,9 @@ def pick_hosts(
         if time.monotonic() >= deadline:
             break
         time.sleep(poll)
+    if busy_ok:
+        host = min(order, key=lambda h: len(busy[h]))
+        return host, next(h for h in order if h != host)
     listing = "; ".join(f"{h}: {', '.join(n)}" for h, n in busy.items())
     raise CourseError(
         "Every compute host runs servers, so none can join a new zone",
@@ -106,6 +112,18 @@ def pick_hosts(
         "Those servers come from other notebooks (their names start with osworkshop-nbNN). "
         "Run that notebook's clean-up cell, or `osworkshop.cleanup(conn, 'NN')`, and run this "
         "cell again.",
+    )
+
+
+def busy_note(admin: Any, host: str) -> str:
+    """'' when ``host`` runs no servers, else a sentence naming those in the zone's way."""
+    names = sorted(str(_get(s, "name")) for s in servers_on(admin, host))
+    if not names:
+        return ""
+    return (
+        f"{host} still runs {', '.join(names)}: Nova will refuse to put it into a zone "
+        "(exercise 1) until they are gone. They come from other notebooks (osworkshop-nbNN); "
+        "clean up there, or wait a minute, and run this cell again."
     )
 
 
@@ -147,6 +165,52 @@ def zone_aggregates(admin: Any, zone: str) -> list[Any]:
 def zone_hosts(admin: Any, zone: str) -> list[str]:
     """Hosts that aggregates put in ``zone``, sorted."""
     return sorted({h for a in zone_aggregates(admin, zone) for h in (_get(a, "hosts") or [])})
+
+
+def zone_aggregate(admin: Any, zone: str, notebook: str | int = "11") -> Any | None:
+    """The notebook's aggregate that carries ``zone`` (read back after exercise 1), or None."""
+    tag = tag_for(notebook)
+    return next((a for a in zone_aggregates(admin, zone) if is_marked(a, tag)), None)
+
+
+def member_zones(conn: Any) -> list[str]:
+    """The compute zones a member may choose: those with at least one working host, sorted."""
+    return sorted(
+        {
+            str(z.name)
+            for z in conn.compute.availability_zones()
+            if (_get(z, "state") or {}).get("available", True)
+        }
+    )
+
+
+def target_zone(zones: Iterable[str], wanted: str = VMWARE_ZONE) -> tuple[str, str]:
+    """``(zone, note)``: the zone exercise 2 boots into, and one sentence saying why.
+
+    ``wanted`` when members can see it (made in exercise 1, or by the instructor of a shared
+    classroom: aggregates are cloud-wide); else the default zone, so the exercise still
+    practises asking for a zone instead of failing on a zone nobody made.
+    """
+    if wanted in set(zones):
+        return wanted, f"Exercise 2 boots into {wanted}."
+    return DEFAULT_ZONE, (
+        f"{wanted} is not among them: nobody has made it on this cloud yet (exercise 1, or "
+        f"the instructor's demo in a classroom). Exercise 2 asks for {DEFAULT_ZONE} instead, "
+        "the zone of every host that no zone claims: the same call, though a real cloud "
+        "would give you a real zone to ask for."
+    )
+
+
+def member_landing(server: Any) -> str:
+    """Where a server went, in the words a member can read (no aggregates, maybe no host)."""
+    pinned = _get(server, "pinned_availability_zone")
+    asked = f"asked for zone {pinned}" if pinned else "asked for no zone"
+    host = _get(server, "compute_host")
+    on = f", on host {host}" if host else ""
+    return (
+        f"{_get(server, 'name')} ({_get(server, 'status')}): {asked}, "
+        f"is in zone {_get(server, 'availability_zone') or '?'}{on}."
+    )
 
 
 def aggregates_of(admin: Any, host: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Notebook 11, VMware inside OpenStack: a zone for the "vCenter cluster", and a server booted into it.
 
-Both checks read the answer back from Nova with the administrator's connection.
+The zone check reads the aggregates as admin (aggregates are cloud-wide, so in a shared
+classroom it is the instructor's); the two boots are read back with the member's connection.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Any
 
 from ..checks import CheckResult, active_server, exercise
 from ..resources import is_marked, tag_for
-from ..vmware_nb11 import zone_aggregates, zone_hosts
+from ..vmware_nb11 import DEFAULT_ZONE, zone_aggregates
 
 
 @exercise(
@@ -21,14 +22,15 @@ from ..vmware_nb11 import zone_aggregates, zone_hosts
             "availability_zone='vmware-az')`."
         ),
         (
-            "Label it with metadata: `admin.compute.set_aggregate_metadata(agg, "
+            "Label it with metadata: `agg = admin.compute.set_aggregate_metadata(agg, "
             "{'hypervisor_type': 'vmware-sim'})`, then put the host in: "
-            "`admin.compute.add_host_to_aggregate(agg, vmware_host)`."
+            "`agg = admin.compute.add_host_to_aggregate(agg, vmware_host)`."
         ),
         (
-            "`make_aggregate(admin, name, hosts=[vmware_host], zone='vmware-az', "
-            "metadata={'hypervisor_type': 'vmware-sim'})` from osworkshop.vmware_nb11 does "
-            "all three steps and marks the aggregate for clean-up."
+            "Read it back with `admin.compute.get_aggregate(agg.id)`: its availability_zone, "
+            "hosts and metadata must all be there. An aggregate made without the zone cannot "
+            "get one by adding hosts: `admin.compute.update_aggregate(agg, "
+            "availability_zone='vmware-az')` sets it."
         ),
     ),
 )
@@ -42,7 +44,18 @@ def check_zone_holds_host(
 ) -> CheckResult:
     """An aggregate of the notebook puts ``host`` in availability zone ``zone`` (labelled ``label``)."""
     aggregates = zone_aggregates(conn, zone)
+    tag = tag_for(notebook)
     if not aggregates:
+        zoneless = [a for a in conn.compute.aggregates()
+                    if is_marked(a, tag) and host in (a.hosts or []) and not a.availability_zone]
+        if zoneless:
+            return CheckResult(
+                False,
+                f"{zoneless[0].name} holds {host} but has no availability zone: it is a plain "
+                "label, like the KVM group, and users cannot choose it.",
+                [(f"`admin.compute.update_aggregate(agg, availability_zone={zone!r})`, or create "
+                 f"it with `availability_zone={zone!r}`.")],
+            )
         return CheckResult(
             False,
             f"No host aggregate carries the availability zone {zone!r}.",
@@ -57,7 +70,6 @@ def check_zone_holds_host(
             "host: users cannot see it and nothing can boot there.",
             [f"`admin.compute.add_host_to_aggregate(agg, {host!r})`"],
         )
-    tag = tag_for(notebook)
     ours = [a for a in holding if is_marked(a, tag)]
     if not ours:
         return CheckResult(
@@ -96,42 +108,95 @@ def _shows_pinned_zone(conn: Any) -> bool:
     hints=(
         (
             "Boot as the demo member (`conn`), not as admin: choosing a zone is something "
-            "every user may do."
+            "every user may do. Pass `availability_zone=legacy_zone` to `create_server`."
         ),
         (
-            "`conn.compute.create_server(name=..., flavor_id=..., image_id=..., "
-            "networks=[{'uuid': net.id}], availability_zone='vmware-az', tags=MARK['tags'])`, "
+            "`conn.compute.create_server(name=..., flavor_id=flavor.id, image_id=image.id, "
+            "networks=[{'uuid': net.id}], availability_zone=legacy_zone, tags=MARK['tags'])`, "
             "then `conn.compute.wait_for_server(server)`."
         ),
         (
             "Ask for the zone explicitly: a server that lands in the zone by chance, without "
-            "asking, does not count."
+            "asking, does not count. Delete a wrong one (`conn.compute.delete_server(server)`, "
+            "`conn.compute.wait_for_delete(server)`) and boot again."
         ),
     ),
 )
 def check_landed_in_zone(conn: Any, server: str, zone: str) -> CheckResult:
-    """``server`` asked for ``zone``, is ACTIVE, and runs on a host the zone's aggregates hold."""
-    found = active_server(conn, server, "Boot it first, with the exact name the task gives.",
-                          all_projects=True)
+    """``server`` asked for ``zone``, is ACTIVE and runs in it (read with the member's ``conn``;
+    the host is named when the caller may see it)."""
+    found = active_server(conn, server, "Boot it first, with the exact name the task gives.")
     if isinstance(found, CheckResult):
         return found
     pinned = getattr(found, "pinned_availability_zone", None)
     if _shows_pinned_zone(conn) and pinned != zone:
+        why = (f"asked for zone {pinned!r}, not for {zone!r}." if pinned else
+               f"did not ask for a zone, so Nova may put it on any host; the task is {zone!r}.")
         return CheckResult(
             False,
-            f"{found.name} did not ask for zone {zone!r} (Nova bound it to {pinned or 'no zone'}).",
-            ["Pass `availability_zone=...` to `create_server`; delete this one and boot again."],
+            f"{found.name} {why}",
+            [("Pass `availability_zone=legacy_zone` to `create_server`; delete this one and "
+             "boot again.")],
         )
-    hosts = zone_hosts(conn, zone)
-    if found.availability_zone != zone or found.compute_host not in hosts:
+    if found.availability_zone != zone:
         return CheckResult(
             False,
-            f"{found.name} runs on {found.compute_host} in zone {found.availability_zone}, "
-            f"not on a host of {zone!r} ({', '.join(hosts) or 'it has none'}).",
+            f"{found.name} runs in zone {found.availability_zone or '?'}, not in {zone!r}.",
             ["Boot it again into the zone."],
         )
+    host = getattr(found, "compute_host", None)
+    on = f" and runs on {host}, a host of that zone" if host else " and runs there"
     return CheckResult(
         True,
-        f"{found.name} asked for {zone} and runs on {found.compute_host}, a host of that zone. "
-        "The user chose the zone; the scheduler chose the host inside it.",
+        f"{found.name} asked for {zone}{on}. The user chose the zone; the scheduler chose "
+        "the host inside it.",
+    )
+
+
+@exercise(
+    "nb11.cli_web",
+    hints=(
+        (
+            "In a terminal: `openstack --os-cloud lab-demo server create --flavor m1.tiny "
+            "--image lab-image --network demo-net --wait osworkshop-nb11-web`."
+        ),
+        (
+            "Leave `--availability-zone` out: this server asks for no zone. Then read where it "
+            "went: `openstack --os-cloud lab-demo server show osworkshop-nb11-web "
+            "-c OS-EXT-AZ:availability_zone -c pinned_availability_zone`."
+        ),
+        (
+            "A wrong one goes with `openstack --os-cloud lab-demo server delete --wait "
+            "osworkshop-nb11-web`; then create it again."
+        ),
+    ),
+)
+def check_cli_web(conn: Any, server: str = "osworkshop-nb11-web") -> CheckResult:
+    """``server`` (booted from a terminal) is ACTIVE and asked for no zone.
+
+    A cloud that sets ``default_schedule_zone`` binds every such server to that zone; the lab
+    sets none, so a zone here means the learner asked for one."""
+    found = active_server(conn, server, "Run `openstack ... server create` in a terminal.")
+    if isinstance(found, CheckResult):
+        return found
+    pinned = getattr(found, "pinned_availability_zone", None)
+    if _shows_pinned_zone(conn) and pinned:
+        why = (
+            f": {DEFAULT_ZONE} is only the name for hosts that no zone claims, and Nova's "
+            "documentation warns against asking for it"
+            if pinned == DEFAULT_ZONE
+            else ""
+        )
+        return CheckResult(
+            False,
+            f"{found.name} asked for zone {pinned!r}{why}. This one should ask for no zone.",
+            [(f"`openstack --os-cloud lab-demo server delete --wait {server}`, then create it "
+             "again without `--availability-zone`.")],
+        )
+    host = getattr(found, "compute_host", None)
+    on = f", on {host}" if host else ""
+    return CheckResult(
+        True,
+        f"{found.name} asked for no zone and Nova put it in {found.availability_zone}{on}: "
+        "the scheduler could choose any host, the 'vCenter cluster' too.",
     )

@@ -1,4 +1,5 @@
-"""Notebook 12, from VMware to OpenStack: the migrated image, and the cut-over server."""
+"""Notebook 12, from VMware to OpenStack: the migrated image, the port that keeps the MAC (made
+in a terminal), and the cut-over server that boots from a volume."""
 
 from __future__ import annotations
 
@@ -149,15 +150,77 @@ def check_migrated_image(
 
 
 @exercise(
+    "nb12.cli_port",
+    hints=(
+        (
+            "In a terminal: `openstack --os-cloud lab-demo port create --network demo-net "
+            "--mac-address 00:50:56:8a:12:01 --description osworkshop-nb12 "
+            "osworkshop-nb12-app01-nic1`."
+        ),
+        (
+            "Without `--mac-address` Neutron invents a MAC (fa:16:3e:...), and the guest, which "
+            "knows its old one, may rename its interface or lose its settings."
+        ),
+        (
+            "A wrong port goes with `openstack --os-cloud lab-demo port delete "
+            "osworkshop-nb12-app01-nic1`; then create it again. Read it with `openstack "
+            "--os-cloud lab-demo port show osworkshop-nb12-app01-nic1 -c mac_address -c fixed_ips`."
+        ),
+    ),
+)
+def check_cli_port(conn: Any, port: str, *, network: str, mac: str) -> CheckResult:
+    """One port named ``port`` on ``network`` with the VM's ``mac`` (made in a terminal)."""
+    found = list(conn.network.ports(name=port))
+    if not found:
+        return CheckResult(
+            False,
+            f"There is no port {port!r} yet.",
+            ["Run `openstack ... port create` in a terminal, with exactly that name."],
+        )
+    if len(found) > 1:
+        return CheckResult(
+            False,
+            f"There are {len(found)} ports named {port!r}: the cut-over needs one.",
+            [(f"Delete the extra ones by ID: `openstack --os-cloud lab-demo port delete <id>` "
+             f"({', '.join(p.id for p in found)}).")],
+        )
+    got = found[0]
+    net = conn.network.get_network(got.network_id)
+    if net.name != network:
+        return CheckResult(
+            False,
+            f"{port} is on network {net.name}, not on {network}.",
+            [f"Delete it and create it again with `--network {network}`."],
+        )
+    if str(got.mac_address).lower() != mac.lower():
+        return CheckResult(
+            False,
+            f"{port} has MAC {got.mac_address}, which Neutron made up, not the VM's {mac}.",
+            [f"Delete it and create it again with `--mac-address {mac}`."],
+        )
+    ips = ", ".join(ip["ip_address"] for ip in got.fixed_ips or []) or "none"
+    return CheckResult(
+        True,
+        f"{port} keeps the VM's MAC {mac} on {network} (IP {ips}): the guest will find its "
+        "network card where it left it.",
+    )
+
+
+@exercise(
     "nb12.cutover",
     hints=(
         (
-            "Boot it like any server, but on the port made for it: "
-            "`conn.compute.create_server(name=..., image_id=boot_image.id, flavor_id=..., "
-            "networks=[{'port': port.id}], tags=MARK['tags'])`, then "
-            "`conn.compute.wait_for_server(server)`."
+            "First the boot volume: `root = conn.block_storage.create_volume(name=..., "
+            "image_id=boot_image.id, size=boot_plan.size_gb, volume_type=boot_plan.volume_type, "
+            "metadata=MARK['metadata'])`, then `conn.block_storage.wait_for_status(root, "
+            "status='available')`."
         ),
-        ("The flavor is the one the plan chose: `conn.compute.find_flavor(plan.flavor.name).id`."),
+        (
+            "Boot from it without `image_id`: `block_device_mapping=[{'boot_index': 0, "
+            "'uuid': root.id, 'source_type': 'volume', 'destination_type': 'volume'}]`, "
+            "with `networks=[{'port': port.id}]` and the plan's flavor "
+            "(`conn.compute.find_flavor(plan.flavor.name).id`)."
+        ),
         (
             "Attach the data volume with `conn.compute.create_volume_attachment(server, "
             "volume_id=data_volume.id)` and wait with `conn.block_storage.wait_for_status("
@@ -174,20 +237,45 @@ def check_cutover(
     mac: str | None = None,
     flavor: str | None = None,
 ) -> CheckResult:
-    """``server`` is ACTIVE, boots from ``image`` (on ``flavor``), has a port with ``mac`` and
-    ``volume`` attached."""
-    found = active_server(conn, server, "Boot it on the pre-created port (see the hints).")
+    """``server`` is ACTIVE and boots from a volume made from ``image`` (on ``flavor``), has a
+    port with ``mac`` and the data ``volume`` attached."""
+    found = active_server(conn, server, "Make the boot volume, then boot from it (see the hints).")
     if isinstance(found, CheckResult):
         return found
     wanted, problem = _find_image(conn, image)
     if problem is not None:
         return problem
-    image_id = image_property(found.image, "id") if found.image else None
-    if wanted is None or image_id != wanted.id:
+    if wanted is None:
         return CheckResult(
             False,
-            f"{found.name} does not boot from the migrated image {image!r}.",
-            ["Delete the server and boot it again with `image_id=boot_image.id`."],
+            f"There is no migrated image {image!r} to boot from.",
+            ["Do exercise 1 first: the boot volume is made from that image."],
+        )
+    if found.image and image_property(found.image, "id"):
+        return CheckResult(
+            False,
+            f"{found.name} boots from an image, not from a volume: its root disk is a copy on "
+            "the compute host that goes when the server goes. A migrated pet keeps its boot "
+            "disk in a volume.",
+            [("Delete the server, create a volume from the image and boot with "
+             "`block_device_mapping=[{'boot_index': 0, 'uuid': root.id, "
+             "'source_type': 'volume', 'destination_type': 'volume'}]`.")],
+        )
+    root = root_volume(conn, found)
+    if root is None:
+        return CheckResult(
+            False,
+            f"{found.name} has no image and no root volume that can be read.",
+            ["Delete it and boot again from the volume (hint 2)."],
+        )
+    source = (getattr(root, "volume_image_metadata", None) or {}).get("image_id")
+    if source != wanted.id:
+        made = (root.volume_image_metadata or {}).get("image_name") or "no image"
+        return CheckResult(
+            False,
+            f"{found.name} boots from volume {root.name or root.id}, made from {made}, not from "
+            f"the migrated image {image}.",
+            ["Create the boot volume with `image_id=boot_image.id`."],
         )
     if flavor is not None:
         have = image_property(found.flavor, "name") or image_property(found.flavor, "original_name")
@@ -210,13 +298,8 @@ def check_cutover(
                 False,
                 f"{found.name} has no port with the VM's MAC {mac} (it has "
                 f"{', '.join(sorted(macs)) or 'none'}).",
-                [
-                    (
-                        "Boot it on the pre-created port: `networks=[{'port': port.id}]`, "
-                        "not on the "
-                        "network."
-                    )
-                ],
+                [("Boot it on the pre-created port: `networks=[{'port': port.id}]`, not on the "
+                 "network.")],
             )
     vol = find_volume(conn, volume)
     if vol is None:
@@ -240,7 +323,20 @@ def check_cutover(
         )
     return CheckResult(
         True,
-        f"{found.name} runs from {image} with volume {vol.name} attached"
+        f"{found.name} boots from {root.name}, a volume made from {image}, with {vol.name} "
+        "attached"
         + (f" and the MAC {mac} it had in vSphere" if mac else "")
         + ": the cut-over is done.",
     )
+
+
+def root_volume(conn: Any, server: Any) -> Any | None:
+    """The volume a server boots from: the one attached at its root device (or, where the
+    cloud hides that device, the first attached volume made from an image)."""
+    attached = list(conn.compute.volume_attachments(server))
+    device = getattr(server, "root_device_name", None)
+    volumes = [conn.block_storage.get_volume(a.volume_id) for a in attached
+               if not device or a.device == device]
+    if device:
+        return volumes[0] if volumes else None
+    return next((v for v in volumes if getattr(v, "volume_image_metadata", None)), None)

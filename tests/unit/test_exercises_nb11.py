@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from osworkshop.checks import load_exercises, registry
-from osworkshop.exercises.nb11 import check_landed_in_zone, check_zone_holds_host
+from osworkshop.exercises.nb11 import check_cli_web, check_landed_in_zone, check_zone_holds_host
 
 TAG = "osworkshop-nb11"
 
@@ -24,8 +24,8 @@ def cloud(
 ) -> Any:
     servers = servers or []
 
-    def find_server(name: str, ignore_missing: bool = True, all_projects: bool = False) -> Any:
-        assert all_projects, "the check reads every project's servers as admin"
+    def find_server(name: str, ignore_missing: bool = True) -> Any:
+        # the member's own connection: no all_projects (a classroom student has no admin)
         return next((s for s in servers if name in (s.id, s.name)), None)
 
     def endpoint_data() -> Any:
@@ -59,6 +59,7 @@ def test_checks_are_registered() -> None:
     load_exercises()
     assert registry["nb11.zone_holds_host"] is check_zone_holds_host
     assert registry["nb11.landed_in_zone"] is check_landed_in_zone
+    assert registry["nb11.cli_web"] is check_cli_web
 
 
 # --------------------------------------------------------------------------- nb11.zone_holds_host
@@ -76,7 +77,8 @@ def test_zone_check_passes_for_the_solution() -> None:
         ([aggregate(f"{TAG}-vc", "vmware-az", [])], "is not in it yet"),
         ([aggregate("by-hand", "vmware-az", ["lab-compute-2"])], "cannot find"),
         ([aggregate(f"{TAG}-vc", "vmware-az", ["lab-compute-2"])], "no metadata"),
-        ([aggregate(f"{TAG}-vc", None, ["lab-compute-2"])], "No host aggregate carries"),
+        ([aggregate(f"{TAG}-vc", None, ["lab-compute-2"])], "has no availability zone"),
+        ([aggregate("by-hand", None, ["lab-compute-2"])], "No host aggregate carries"),
     ],
 )
 def test_zone_check_explains_what_is_missing(aggregates: list[Any], expected: str) -> None:
@@ -112,8 +114,9 @@ def test_landed_check_passes_for_the_solution() -> None:
             vm(status="ERROR", fault={"code": 500, "message": "No valid host was found."}),
             "is in ERROR",
         ),
-        (vm(pinned_availability_zone=None), "did not ask for zone"),
-        (vm(availability_zone="nova", compute_host="lab-compute-1"), "not on a host of"),
+        (vm(pinned_availability_zone=None), "did not ask for a zone"),
+        (vm(pinned_availability_zone="nova", availability_zone="nova"), "asked for zone 'nova'"),
+        (vm(availability_zone="nova", compute_host="lab-compute-1"), "runs in zone nova, not in"),
     ],
 )
 def test_landed_check_explains(server: Any, expected: str) -> None:
@@ -127,3 +130,42 @@ def test_landed_check_on_a_cloud_without_pinned_zones() -> None:
     old = vm(pinned_availability_zone=None)
     assert check_landed_in_zone(cloud([OURS], [old], (2, 95)), old.name, "vmware-az").passed
     assert check_landed_in_zone(cloud([OURS], [old], None), old.name, "vmware-az").passed
+
+
+def test_landed_check_for_a_member_who_cannot_see_the_host() -> None:
+    # A classroom student: no compute_host, and the default zone when nobody made vmware-az.
+    member = vm(pinned_availability_zone="nova", availability_zone="nova", compute_host=None)
+    result = check_landed_in_zone(cloud([], [member]), member.name, "nova")
+    assert result.passed and "runs there" in result.message
+
+
+# --------------------------------------------------------------------------- nb11.cli_web
+
+
+def web(**fields: Any) -> Any:
+    values: dict[str, Any] = {"availability_zone": "nova", "pinned_availability_zone": None}
+    return vm(f"{TAG}-web", **{**values, **fields})
+
+
+def test_cli_web_passes_for_a_server_that_asked_for_no_zone() -> None:
+    result = check_cli_web(cloud([], [web()]), f"{TAG}-web")
+    assert result.passed and "asked for no zone" in result.message and "lab-compute-2" in result.message
+
+
+@pytest.mark.parametrize(
+    ("server", "expected"),
+    [
+        (None, "There is no server"),
+        (web(pinned_availability_zone="nova"), "asked for zone 'nova': nova is only the name"),
+        (web(pinned_availability_zone="vmware-az"), "asked for zone 'vmware-az'."),
+        (web(status="BUILD"), "not ACTIVE yet"),
+    ],
+)
+def test_cli_web_explains(server: Any, expected: str) -> None:
+    result = check_cli_web(cloud([], [server] if server else []), f"{TAG}-web")
+    assert not result.passed and expected in result.message
+    assert any("openstack --os-cloud lab-demo server create" in h for h in result.hints)
+
+
+def test_cli_web_on_a_cloud_without_pinned_zones() -> None:
+    assert check_cli_web(cloud([], [web(pinned_availability_zone="nova")], (2, 95))).passed

@@ -10,10 +10,12 @@ from openstack import exceptions as sdk_exc
 
 from osworkshop.checks import load_exercises, registry
 from osworkshop.exercises.nb12 import (
+    check_cli_port,
     check_cutover,
     check_migrated_image,
     find_volume,
     image_property,
+    root_volume,
 )
 
 PROPS = {"hw_disk_bus": "virtio", "hw_vif_model": "virtio", "os_type": "linux"}
@@ -60,6 +62,7 @@ def test_checks_are_registered() -> None:
     load_exercises()
     assert registry["nb12.image"] is check_migrated_image
     assert registry["nb12.cutover"] is check_cutover
+    assert registry["nb12.cli_port"] is check_cli_port
 
 
 def test_image_property_reads_attributes_and_properties() -> None:
@@ -116,7 +119,9 @@ MAC = "00:50:56:8a:12:01"
 def cutover_cloud(
     *,
     status: str = "ACTIVE",
-    image_id: str = "img-1",
+    image_id: str | None = None,
+    root_from: str | None = "img-1",
+    root_device: str | None = "/dev/vda",
     flavor: str = "m1.medium",
     mac: str = MAC,
     attached: bool = True,
@@ -128,25 +133,40 @@ def cutover_cloud(
         id="srv-1",
         name=SERVER,
         status=status,
-        image={"id": image_id},
+        image={"id": image_id} if image_id else {},
+        root_device_name=root_device,
         flavor=SimpleNamespace(name=None, original_name=flavor),
         fault=fault,
+    )
+    root = SimpleNamespace(
+        id="vol-root",
+        name="osworkshop-nb12-app01-root",
+        volume_image_metadata={"image_id": root_from, "image_name": "lab-image"}
+        if root_from else None,
     )
     volume = SimpleNamespace(
         id="vol-1",
         name="osworkshop-nb12-app01-data",
         status=volume_status,
         attachments=[{"server_id": "srv-1"}] if attached else [],
+        volume_image_metadata={"image_id": "transfer"},
     )
+    attachments = [] if image_id else [SimpleNamespace(volume_id="vol-root", device="/dev/vda")]
+    if attached:
+        attachments.append(SimpleNamespace(volume_id="vol-1", device="/dev/vdb"))
     compute = SimpleNamespace(
         find_server=lambda name, ignore_missing=True: server if server_exists else None,
         get_server=lambda server_id: server,
+        volume_attachments=lambda srv: list(attachments),
     )
     return SimpleNamespace(
         compute=compute,
         image=Images([image()]),
         network=SimpleNamespace(ports=lambda device_id: [SimpleNamespace(mac_address=mac)]),
-        block_storage=SimpleNamespace(volumes=lambda details=True: [volume]),
+        block_storage=SimpleNamespace(
+            volumes=lambda details=True: [volume],
+            get_volume=lambda volume_id: {"vol-root": root, "vol-1": volume}[volume_id],
+        ),
     )
 
 
@@ -159,6 +179,13 @@ def run(cloud: Any) -> Any:
 def test_cutover_passes() -> None:
     result = run(cutover_cloud())
     assert result.passed and "cut-over is done" in result.message and MAC in result.message
+    assert "boots from osworkshop-nb12-app01-root" in result.message
+
+
+def test_cutover_finds_the_root_volume_where_the_root_device_is_hidden() -> None:
+    cloud = cutover_cloud(root_device=None)
+    assert run(cloud).passed
+    assert root_volume(cloud, cloud.compute.get_server("srv-1")).id == "vol-root"
 
 
 @pytest.mark.parametrize(
@@ -170,7 +197,10 @@ def test_cutover_passes() -> None:
             {"status": "ERROR", "fault": {"code": 500, "message": "No valid host was found"}},
             "ERROR",
         ),
-        ({"image_id": "other"}, "does not boot from the migrated image"),
+        ({"image_id": "img-1"}, "boots from an image, not from a volume"),
+        ({"root_from": "other"}, "made from lab-image, not from the migrated image"),
+        ({"root_from": None}, "made from no image"),
+        ({"root_device": "/dev/sdz"}, "no root volume"),
         ({"flavor": "m1.large"}, "flavor m1.large, not m1.medium"),
         ({"mac": "fa:16:3e:00:00:01"}, "no port with the VM's MAC"),
         ({"attached": False, "volume_status": "available"}, "not attached"),
@@ -183,9 +213,51 @@ def test_cutover_fails(kwargs: dict[str, Any], words: str) -> None:
     assert words in result.message
 
 
-def test_cutover_without_the_volume() -> None:
+def test_cutover_without_the_image_or_the_volume() -> None:
     cloud = cutover_cloud()
-    cloud.block_storage = SimpleNamespace(volumes=lambda details=True: [])
+    cloud.image = Images([])
+    assert "no migrated image" in run(cloud).message
+    cloud = cutover_cloud()
+    cloud.block_storage.volumes = lambda details=True: []
     result = run(cloud)
     assert not result.passed and "no volume" in result.message
     assert find_volume(cloud, "x") is None
+
+
+# --------------------------------------------------------------------------- nb12.cli_port
+
+PORT = "osworkshop-nb12-app01-nic1"
+
+
+def port_cloud(*ports: Any, network: str = "demo-net") -> Any:
+    return SimpleNamespace(network=SimpleNamespace(
+        ports=lambda name: [p for p in ports if p.name == name],
+        get_network=lambda network_id: SimpleNamespace(id=network_id, name=network),
+    ))
+
+
+def port(mac: str = MAC, **fields: Any) -> Any:
+    values = {"id": "p1", "name": PORT, "network_id": "n1", "mac_address": mac,
+              "fixed_ips": [{"ip_address": "10.0.0.17"}]}
+    values.update(fields)
+    return SimpleNamespace(**values)
+
+
+def test_cli_port_passes() -> None:
+    result = check_cli_port(port_cloud(port(MAC.upper())), PORT, network="demo-net", mac=MAC)
+    assert result.passed and MAC in result.message and "10.0.0.17" in result.message
+
+
+@pytest.mark.parametrize(
+    ("cloud", "words"),
+    [
+        (port_cloud(), "There is no port"),
+        (port_cloud(port(), port(id="p2", mac="fa:16:3e:00:00:02")), "There are 2 ports"),
+        (port_cloud(port(), network="other-net"), "on network other-net, not on demo-net"),
+        (port_cloud(port("fa:16:3e:11:22:33")), f"not the VM's {MAC}"),
+    ],
+)
+def test_cli_port_fails(cloud: Any, words: str) -> None:
+    result = check_cli_port(cloud, PORT, network="demo-net", mac=MAC)
+    assert not result.passed and words in result.message
+    assert any("openstack --os-cloud lab-demo port create" in h for h in result.hints)

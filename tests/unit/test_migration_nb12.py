@@ -278,7 +278,27 @@ def test_server_summary() -> None:
     assert ("port", "MAC 00:50:56:8a:12:01, IP 10.0.0.41") in rows
     assert ("volume", "v1 at /dev/vdb") in rows  # no name readable: the ID alone
     server.image = {}
-    assert ("image", "(boots from a volume)") in M.server_summary(conn, server)
+    assert ("root disk", "(boots from a volume)") in M.server_summary(conn, server)
+
+
+def test_server_summary_of_a_server_that_boots_from_a_volume() -> None:
+    server = SimpleNamespace(id="s1", name="vm", status="ACTIVE", image={},
+                             root_device_name="/dev/vda", flavor=SimpleNamespace(name="m1.medium"))
+    volumes = {
+        "root": SimpleNamespace(name="vm-root", volume_image_metadata={"image_name": "vm-boot"}),
+        "data": SimpleNamespace(name="vm-data", volume_image_metadata=None),
+    }
+    conn = SimpleNamespace(
+        network=SimpleNamespace(ports=lambda device_id: []),
+        compute=SimpleNamespace(volume_attachments=lambda s: [
+            SimpleNamespace(volume_id="data", device="/dev/vdb"),
+            SimpleNamespace(volume_id="root", device="/dev/vda"),
+        ]),
+        block_storage=SimpleNamespace(get_volume=lambda v: volumes[v]),
+    )
+    rows = M.server_summary(conn, server)
+    assert rows[2] == ("root disk", "volume vm-root (root) at /dev/vda, made from image vm-boot")
+    assert ("volume", "vm-data (data) at /dev/vdb") in rows and len(rows) == 4
 
 
 # --------------------------------------------------------------------------- errors
@@ -294,3 +314,20 @@ def test_cinder_refusing_an_attached_volume_is_explained() -> None:
     err = errors.explain(exc)
     assert err is not None and err.title == "The volume is still attached or busy"
     assert "delete_volume_attachment" in err.what_to_do
+
+
+def test_tidy_vmdk_descriptor_zeroes_what_qemu_left_behind(tmp_path: Path) -> None:
+    import struct
+
+    text = b'# Disk DescriptorFile\nversion=1\nCID=2a058c\ncreateType="streamOptimized"\n'
+    header = b"KDMV" + struct.pack("<IIQQQQ", 3, 3, 131072, 128, 1, 2)
+    stale = text + b"\0\n" + b"\0" * (1024 - len(text) - 2)  # the old, longer text's tail
+    disk = tmp_path / "d.vmdk"
+    disk.write_bytes(header.ljust(512, b"\0") + stale + b"grain")
+    assert M.tidy_vmdk_descriptor(disk)
+    data = disk.read_bytes()
+    assert data[512:1536] == text.ljust(1024, b"\0") and data.endswith(b"grain")
+    assert not M.tidy_vmdk_descriptor(disk)  # already tidy
+    other = tmp_path / "x.qcow2"
+    other.write_bytes(b"QFI\xfb" + b"\0" * 60)
+    assert not M.tidy_vmdk_descriptor(other)

@@ -341,3 +341,50 @@ def test_default_zone_note_covers_the_three_cases() -> None:
     note = V.default_zone_note(landing("nova"), {"vmware-az"})
     assert "default_schedule_zone = nova" in note and "restricts nothing" in note
     assert "stays on that zone's hosts" in V.default_zone_note(landing("kvm-az"), {"kvm-az"})
+
+
+# --------------------------------------------------------------------------- the member's zones
+
+
+def test_zone_aggregate_is_the_notebooks_own() -> None:
+    admin = cloud()
+    assert V.zone_aggregate(admin, "vmware-az") is None
+    admin.compute.create_aggregate("by-hand", availability_zone="vmware-az")
+    assert V.zone_aggregate(admin, "vmware-az") is None
+    ours = V.make_aggregate(admin, f"{TAG}-vc", hosts=["lab-compute-2"], zone="vmware-az")
+    assert V.zone_aggregate(admin, "vmware-az") is ours
+
+
+def test_member_zones_leave_out_zones_without_a_working_host() -> None:
+    conn = SimpleNamespace(compute=SimpleNamespace(availability_zones=lambda: [
+        SimpleNamespace(name="nova", state={"available": True}),
+        SimpleNamespace(name="nova", state={"available": True}),  # compute and volume zones
+        SimpleNamespace(name="broken", state={"available": False}),
+        SimpleNamespace(name="vmware-az", state={"available": True}),
+    ]))
+    assert V.member_zones(conn) == ["nova", "vmware-az"]
+
+
+def test_target_zone_falls_back_to_the_default_zone_and_says_so() -> None:
+    assert V.target_zone(["nova", "vmware-az"]) == ("vmware-az", "Exercise 2 boots into vmware-az.")
+    zone, note = V.target_zone(["nova"])
+    assert zone == "nova" and "vmware-az is not among them" in note and "instructor" in note
+
+
+def test_member_landing_without_the_host() -> None:
+    seen = SimpleNamespace(name="db", status="ACTIVE", pinned_availability_zone="vmware-az",
+                           availability_zone="vmware-az", compute_host=None)
+    assert V.member_landing(seen) == "db (ACTIVE): asked for zone vmware-az, is in zone vmware-az."
+    seen.pinned_availability_zone, seen.compute_host = None, "lab-compute-1"
+    assert V.member_landing(seen).endswith("asked for no zone, is in zone vmware-az, on host "
+                                           "lab-compute-1.")
+
+
+def test_pick_hosts_busy_ok_takes_the_least_busy_host_and_says_why() -> None:
+    admin = cloud()
+    admin.compute.servers_by_host["lab-compute-1"] = [server("osworkshop-nb05-a")]
+    admin.compute.servers_by_host["lab-compute-2"] = [server("b"), server("c")]
+    assert V.pick_hosts(admin, wait=0, busy_ok=True) == ("lab-compute-1", "lab-compute-2")
+    assert "osworkshop-nb05-a" in V.busy_note(admin, "lab-compute-1")
+    admin.compute.servers_by_host["lab-compute-1"] = []
+    assert V.busy_note(admin, "lab-compute-1") == ""
