@@ -67,20 +67,16 @@ def words(text: str) -> int:
 
 def measure(path: Path, agenda: int) -> Timing:
     import nbformat
-    from nbclient import NotebookClient
 
-    from tests.answers import exercises, solved
+    from tests.answers import exercises, run, solved
 
     shipped = nbformat.read(path, as_version=4)
     prose = [c.source for c in shipped.cells
              if c.cell_type == "markdown" and "solution" not in c.metadata.get("tags", [])]
     code = [c.source for c in shipped.cells if c.cell_type == "code"]
-    nb = solved(shipped)
     env = {**os.environ, "OSWORKSHOP_STRICT": "1"}
     env.setdefault("OS_CLOUD", "lab-demo")
-    client = NotebookClient(nb, timeout=900, kernel_name="python3", record_timing=True,
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute(env=env)
+    nb = run(solved(shipped), path, env, timing=True)
     run = 0.0
     for cell in nb.cells:
         stamps = cell.get("metadata", {}).get("execution", {})

@@ -132,3 +132,14 @@ def wrong_answers(notebook: Path) -> dict[str, Wrong]:
 
 def read(path: Path) -> Any:
     return nbformat.read(path, as_version=4)
+
+
+def run(nb: Any, path: Path, env: Mapping[str, str], *, timing: bool = False) -> Any:
+    """Execute ``nb`` (read from ``path``) top to bottom in a new kernel, as *Restart Kernel
+    and Run All* does, in the notebook's folder; raises nbclient's CellExecutionError."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nb, timeout=900, kernel_name="python3", record_timing=timing,
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute(env=dict(env))
+    return nb

@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from labsetup.config import REPO
-from tests.answers import exercises, read, solved, with_answers, wrong_answers
+from tests.answers import exercises, read, run, solved, with_answers, wrong_answers
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 IDS = [p.stem[:2] for p in NOTEBOOKS]
@@ -36,10 +35,8 @@ def execute(nb: Any, path: Path, *, strict: bool) -> Any:
     env = {k: v for k, v in os.environ.items() if k != "OSWORKSHOP_STRICT"}
     if strict:
         env["OSWORKSHOP_STRICT"] = "1"
-    client = NotebookClient(nb, timeout=900, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
     try:
-        client.execute(env=env)
+        run(nb, path, env)
     except CellExecutionError as exc:
         pytest.fail(f"{path.name} stopped: {str(exc)[-2000:]}")
     return nb

@@ -21,11 +21,10 @@ from typing import Any
 import nbformat
 import openstack
 import pytest
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from labsetup.config import REPO, Lab
-from tests.answers import exercises, solved
+from tests.answers import exercises, run, solved
 
 ROOM = f"t-{uuid.uuid4().hex[:6]}"
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
@@ -71,10 +70,8 @@ def test_a_student_runs_the_notebook_without_an_error(student: Path, path: Path)
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("OS_", "OSWORKSHOP_CLOUD", "OSWORKSHOP_ADMIN"))}
     env.update(OS_CLIENT_CONFIG_FILE=str(student), OSWORKSHOP_STRICT="1")
-    client = NotebookClient(nb, timeout=900, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
     try:
-        client.execute(env=env)
+        run(nb, path, env)
     except CellExecutionError as exc:
         pytest.fail(f"{path.name} stopped for a student: {str(exc)[-1500:]}")
     code = [c for c in nb.cells if c.cell_type == "code"]
