@@ -105,6 +105,12 @@ class Daemon:
                                "run `python3 -m labsetup doctor`; as root, "
                                "`python3 -m labsetup install` installs what is missing") from None
         self.pidfile.write_text(str(p.pid))
+        # Until the child has exec'd its program, /proc/PID/cmdline is still this process's
+        # own, so running() would call the new daemon dead; on a busy machine that window lasts.
+        deadline = time.monotonic() + 10
+        while p.poll() is None and not self._cmdline_matches(p.pid) \
+                and time.monotonic() < deadline:
+            time.sleep(0.01)
         return p.pid
 
     def stop(self, timeout: float = 30.0) -> None:

@@ -109,6 +109,18 @@ def test_daemon_start_stop_and_stale_pid_files(tmp_path: Path) -> None:
     d.stop(timeout=5)
 
 
+def test_a_daemon_is_running_as_soon_as_start_returns(tmp_path: Path) -> None:
+    """start() returns once the program runs: before its exec, /proc/PID/cmdline is still
+    the starter's, and a check made then would call the new daemon dead."""
+    late = "import os, time; time.sleep(0.5); os.execvp('sleep', ['sleep', '301'])"
+    d = Daemon("late", [sys.executable, "-c", late], tmp_path, tmp_path, marker="sleep 301")
+    d.start()
+    try:
+        assert d.running() and not d.died()
+    finally:
+        d.stop(timeout=5)
+
+
 SLOW_CHILD = """
 import os, signal, sys, time
 if os.fork() == 0:  # a second worker: still busy for a second after SIGTERM, port in hand
