@@ -63,10 +63,14 @@ class Jupyter:
 
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    """Debian's chromium; the browser tests are skipped (with this reason) when it is absent."""
+    """Debian's chromium. Without it the browser tests are skipped with this reason, unless
+    ``labsetup test`` ran as root: it installs chromium then, so a missing one is a failure."""
     if not CHROMIUM.exists():
-        pytest.skip(f"no chromium at {CHROMIUM}: install Debian's package with "
-                    "`apt-get install -y chromium` (as root) to run the browser test")
+        why = (f"no chromium at {CHROMIUM}: install Debian's package with "
+               "`apt-get install -y chromium` (as root) to run the browser test")
+        if os.environ.get("LABSETUP_BROWSER_REQUIRED") == "1":
+            pytest.fail(f"{why}; `labsetup test` tried to install it (see its install.log)")
+        pytest.skip(why)
     return CHROMIUM
 
 
