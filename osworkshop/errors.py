@@ -245,6 +245,16 @@ _CONFLICT_CASES: tuple[tuple[tuple[str, ...], str, str], ...] = (
         ),
     ),
     (
+        ("mac address",),  # Neutron: "The mac address fa:16:3e:... is in use."
+        "That MAC address is already in use",
+        (
+            "Another port on the network holds this MAC address (a port that keeps a VM's MAC "
+            "must be the only one with it). Find it with "
+            "`list(conn.network.ports(mac_address='<mac>'))`, delete or reuse that port, or "
+            "leave `mac_address` out so Neutron picks one (fa:16:3e:...)."
+        ),
+    ),
+    (
         ("attached", "in-use", "in use by", "status must be available"),
         "The volume is still attached or busy",
         (

@@ -348,6 +348,15 @@ def test_explain_an_ip_address_already_in_use() -> None:
     assert "ip_address" in err.what_to_do
 
 
+def test_explain_a_mac_address_already_in_use() -> None:
+    exc = sdk_exc.ConflictException(
+        message="409", details="Unable to complete operation for network abc. "
+        "The mac address fa:16:3e:00:00:01 is in use.")
+    err = errors.explain(exc)
+    assert err is not None and err.title == "That MAC address is already in use"
+    assert "mac_address" in err.what_to_do
+
+
 def test_networking_data_follows_its_schema() -> None:
     records = data.load("networking")
     assert data.validate("networking", records) == []
