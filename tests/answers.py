@@ -10,7 +10,9 @@ A notebook ships every exercise as three cells that share an exercise id (cell m
 
 The test suite runs each notebook with the solutions typed in (``solved``), as shipped (the
 learner who does nothing) and with a plausible wrong answer per exercise
-(``tests/lab/wrong_answers/nbNN.yaml``). A ``bash`` solution is a terminal exercise: it is run
+(``tests/lab/wrong_answers/nbNN.yaml``). nbval's run of a solved notebook is a *Restart Kernel
+and Run All* after a correct answer: ``first_pass`` runs the answered notebook up to its last
+check (the clean-up after it not yet run) before nbval's own kernel starts (see ``conftest.py``). A ``bash`` solution is a terminal exercise: it is run
 as a ``%%bash`` cell that stops at the first failing command.
 """
 
@@ -26,6 +28,7 @@ from typing import Any
 import nbformat
 import yaml
 
+OTHER_NOTEBOOK = re.compile(r"osworkshop-nb(\d\d)")
 FENCE = re.compile(r"```(python|bash)\n(.*?)```", re.DOTALL)
 WRONG_ANSWERS = Path(__file__).parent / "lab" / "wrong_answers"
 
@@ -143,3 +146,37 @@ def run(nb: Any, path: Path, env: Mapping[str, str], *, timing: bool = False) ->
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute(env=dict(env))
     return nb
+
+
+def first_pass(nb: Any) -> Any | None:
+    """The answered notebook up to its last check: what a learner has run when they choose
+    *Restart Kernel and Run All*; None for a notebook without exercises."""
+    found = exercises(nb)
+    if not found:
+        return None
+    first = copy.deepcopy(nb)
+    del first.cells[found[-1].check + 1:]
+    return first
+
+
+def demo_inventory(path: Path) -> dict[str, list[str]]:
+    """What the demo project holds, less what another notebook named as its own (a learner
+    may have other notebooks open; their leftovers are theirs to clean)."""
+    import openstack
+
+    from osworkshop.classroom import inventory
+
+    def ours(name: str) -> bool:
+        other = OTHER_NOTEBOOK.search(name)
+        return other is None or other.group(1) == path.name[:2]
+
+    found = inventory(openstack.connect(cloud="lab-demo"))
+    return {kind: kept for kind, names in found.items() if (kept := [n for n in names if ours(n)])}
+
+
+def without_own(found: dict[str, list[str]], path: Path) -> dict[str, list[str]]:
+    """``found`` less what ``path``'s notebook named as its own (``osworkshop-nbNN-...``):
+    its setup cell removes what an earlier run of it left, so those may go."""
+    own = f"osworkshop-nb{path.name[:2]}"
+    return {kind: kept for kind, names in found.items()
+            if (kept := [n for n in names if own not in n])}

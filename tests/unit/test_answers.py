@@ -8,7 +8,17 @@ import nbformat
 import pytest
 
 from osworkshop.checks import load_exercises
-from tests.answers import Answer, exercises, read, solution, solved, with_answers, wrong_answers
+from tests.answers import (
+    Answer,
+    exercises,
+    first_pass,
+    read,
+    solution,
+    solved,
+    with_answers,
+    without_own,
+    wrong_answers,
+)
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("[0-9]*.ipynb"))
 
@@ -96,3 +106,35 @@ def test_mismatched_cells_are_reported() -> None:
     two = cell("markdown", "```python\n1\n```\n```python\n2\n```", "solution")
     with pytest.raises(ValueError, match="exactly one"):
         solution(two)
+
+
+def test_first_pass_stops_after_the_last_check() -> None:
+    nb = notebook(
+        cell("code", "x = 0"),
+        cell("code", "# Your code here", "exercise"),
+        cell("markdown", "<details>\n\n```python\nx = 1\n```\n\n</details>", "solution"),
+        cell("code", "check(x)", "check"),
+        cell("code", "cleanup()"),
+    )
+    first = first_pass(solved(nb))
+    assert first is not None
+    assert [c.source for c in first.cells][-1] == "check(x)"
+    assert len(nb.cells) == 5  # the notebook nbval runs afterwards is whole
+
+
+def test_a_notebook_without_exercises_has_no_first_pass() -> None:
+    assert first_pass(notebook(cell("code", "x = 0"))) is None
+
+
+def test_nbval_runs_the_first_pass_before_its_own_kernel(pytestconfig: pytest.Config) -> None:
+    plugin = pytest.importorskip("nbval.plugin")
+    assert getattr(plugin.IPyNbFile.collect, "solved", False), "the root conftest.py is not loaded"
+    assert getattr(plugin.IPyNbFile.setup, "first_pass", False)
+
+
+def test_without_own_keeps_what_other_notebooks_and_the_lab_hold() -> None:
+    found = {"volumes": ["osworkshop-nb08-data", "keep-me"], "snapshots": ["osworkshop-nb08-a"],
+             "networks": ["demo-net"]}
+    assert without_own(found, Path("08-storage.ipynb")) == {"volumes": ["keep-me"],
+                                                          "networks": ["demo-net"]}
+    assert without_own(found, Path("07-networking.ipynb")) == found
