@@ -3,7 +3,7 @@
 For every notebook: the words of its prose (solutions left out) read at READING_WPM, its code
 read at CODE_LINES_PER_MINUTE, the measured run time of its cells (the notebook executed with
 its solutions typed in, against the running lab), and a fixed allowance per exercise and per
-widget to play with. The sum, rounded up to 5 minutes, is the notebook's measured time.
+explorer (a widget with a control) to play with. The sum, rounded up to 5 minutes, is the notebook's measured time.
 
     python3 benchmarks/timings.py            # print the table (runs every notebook: ~5 min)
     python3 benchmarks/timings.py 05 08      # only these notebooks
@@ -35,7 +35,10 @@ READING_WPM = 150            # a careful read of technical prose in a second lan
 CODE_LINES_PER_MINUTE = 12   # reading a code cell before running it
 MINUTES_PER_EXERCISE = 6     # think, type, run, read the check (Python or terminal)
 MINUTES_PER_WIDGET = 1.5     # moving the sliders of one explorer
-WIDGET_CALL = re.compile(r"\bwidgets(?:_\w+)?\.\w+\(")
+#: Widget models that only show or lay out (an explorer has at least one control besides).
+DISPLAY_ONLY = {"HTMLModel", "HTMLMathModel", "LabelModel", "OutputModel", "BoxModel",
+                "HBoxModel", "VBoxModel", "GridBoxModel", "AccordionModel", "TabModel",
+                "ImageModel", "ValidModel"}
 
 
 @dataclass
@@ -65,6 +68,34 @@ def words(text: str) -> int:
     return len(re.findall(r"[\w'’.-]+", text))
 
 
+def explorers(nb: object) -> int:
+    """Code cells of the executed ``nb`` that show a widget with a control (a slider, a
+    dropdown, a button...), read from the widget state nbclient saved."""
+    metadata = getattr(nb, "metadata", {})
+    state = (metadata.get("widgets", {})
+             .get("application/vnd.jupyter.widget-state+json", {}).get("state", {}))
+
+    def controls(model_id: str, seen: set[str]) -> bool:
+        if model_id in seen or model_id not in state:
+            return False
+        seen.add(model_id)
+        model = state[model_id]
+        name = model.get("model_name", "")
+        if name.endswith("Model") and not name.endswith(("LayoutModel", "StyleModel")) \
+                and name not in DISPLAY_ONLY:
+            return True
+        children = model.get("state", {}).get("children", [])
+        return any(controls(str(c).removeprefix("IPY_MODEL_"), seen) for c in children)
+
+    count = 0
+    for cell in getattr(nb, "cells", []):
+        views = [out.get("data", {}).get("application/vnd.jupyter.widget-view+json", {})
+                 for out in cell.get("outputs", [])]
+        if any(controls(v["model_id"], set()) for v in views if v.get("model_id")):
+            count += 1
+    return count
+
+
 def measure(path: Path, agenda: int) -> Timing:
     import nbformat
 
@@ -74,19 +105,21 @@ def measure(path: Path, agenda: int) -> Timing:
     prose = [c.source for c in shipped.cells
              if c.cell_type == "markdown" and "solution" not in c.metadata.get("tags", [])]
     code = [c.source for c in shipped.cells if c.cell_type == "code"]
-    env = {**os.environ, "OSWORKSHOP_STRICT": "1"}
+    course_bin = Path(sys.executable).parent  # `!openstack` finds the course's CLI, as in JupyterLab
+    env = {**os.environ, "OSWORKSHOP_STRICT": "1",
+           "PATH": f"{course_bin}:{os.environ.get('PATH', '')}"}
     env.setdefault("OS_CLOUD", "lab-demo")
     nb = run(solved(shipped), path, env, timing=True)
-    run = 0.0
+    seconds = 0.0
     for cell in nb.cells:
         stamps = cell.get("metadata", {}).get("execution", {})
         start, end = stamps.get("iopub.execute_input"), stamps.get("shell.execute_reply")
         if start and end:
-            run += (datetime.fromisoformat(end.rstrip("Z"))
+            seconds += (datetime.fromisoformat(end.rstrip("Z"))
                     - datetime.fromisoformat(start.rstrip("Z"))).total_seconds()
     return Timing(path.stem, sum(words(p) for p in prose),
-                  sum(len([ln for ln in c.splitlines() if ln.strip()]) for c in code), run,
-                  len(exercises(shipped)), sum(bool(WIDGET_CALL.search(c)) for c in code), agenda)
+                  sum(len([ln for ln in c.splitlines() if ln.strip()]) for c in code), seconds,
+                  len(exercises(shipped)), explorers(nb), agenda)
 
 
 def write(results: list[Timing]) -> None:
