@@ -34,7 +34,8 @@ BUDGET_MIB = 2048  # about what a Binder pod gives
 
 def as_user(argv: list[str], home: Path, cwd: Path, timeout: float = 3600,
             extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {"HOME": str(home), "USER": USER, "LANG": "C.UTF-8",
+    pip = {k: v for k, v in os.environ.items() if k.startswith("PIP_")}  # this machine's index
+    env = {**pip, "HOME": str(home), "USER": USER, "LANG": "C.UTF-8",
            "PATH": f"{home}/binder-env/bin:/usr/local/bin:/usr/bin:/bin",
            "LABSETUP_PORT_OFFSET": str(OFFSET), **(extra or {})}
     return subprocess.run(argv, cwd=cwd, env=env, user=USER, group=USER, extra_groups=[],
@@ -92,6 +93,13 @@ def home() -> Path:
             dst = repo / name
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
+    # The package index settings of whoever runs the suite (a mirror, extra indexes), which
+    # Binder's own builder does not need: it reaches PyPI directly.
+    for conf in (Path.home() / ".config/pip/pip.conf", Path.home() / ".pip/pip.conf"):
+        if conf.is_file():
+            (home / ".config/pip").mkdir(parents=True, exist_ok=True)
+            shutil.copy2(conf, home / ".config/pip/pip.conf")
+            break
     subprocess.run(["chown", "-R", f"{USER}:{USER}", str(home)], check=True)
     return home
 
