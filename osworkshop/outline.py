@@ -416,6 +416,8 @@ class Plan:
     block: int = 90
     pause: int = 15
     lunch: int = 45
+    #: The latest a workshop day may end; a longer course is given over two days.
+    latest_end: int = 17 * 60 + 30
 
 
 DEFAULT_PLAN = Plan()
@@ -490,15 +492,18 @@ def schedule(
     return slots
 
 
-def two_days(entries: Sequence[Entry], plan: Plan = DEFAULT_PLAN) -> list[list[Slot]]:
-    """The same notebooks over two half-days, split where the one-day plan has lunch."""
+def two_days(
+    entries: Sequence[Entry], plan: Plan = DEFAULT_PLAN, *, lunch: bool = False
+) -> list[list[Slot]]:
+    """The same notebooks over two days, split where the one-day plan has lunch: two half-days,
+    or (``lunch=True``) two full days with a lunch break each."""
     groups = blocks(entries, plan.block)
     cut = lunch_after(groups)
     if cut is None:
-        return [schedule(entries, plan, lunch=False)]
+        return [schedule(entries, plan, lunch=lunch)]
     first = [e for g in groups[: cut + 1] for e in g]
     second = [e for g in groups[cut + 1:] for e in g]
-    return [schedule(first, plan, lunch=False), schedule(second, plan, lunch=False)]
+    return [schedule(first, plan, lunch=lunch), schedule(second, plan, lunch=lunch)]
 
 
 def _totals(slots: Sequence[Slot]) -> tuple[int, int]:
@@ -530,31 +535,43 @@ def render_agenda(
     teaching, pauses = _totals(day)
     n_breaks = sum(1 for s in day if s.kind == "break")
     has_lunch = any(s.kind == "lunch" for s in day)
-    lines = [
-        GENERATED,
-        "",
-        "# Workshop agenda: from vSphere to OpenStack, hands-on",
-        "",
-        f"One day, {clock(day[0].start)}–{clock(day[-1].end)}: {len(entries)} notebooks, "
-        f"{duration(teaching)} of hands-on work against the lab cloud, and "
-        f"{duration(pauses)} of breaks ({n_breaks} × {plan.pause} min"
-        + (f" and a {plan.lunch}-minute lunch" if has_lunch else "") + "). "
-        f"No stretch runs longer than {plan.block} minutes without a break. Every session is "
-        "one notebook: a short explanation from the trainer, then the learners run it, do its "
-        "exercises and check them against the cloud.",
-        "",
-        *_agenda_table(day),
-        "",
-        "## Over two half-days",
-        "",
-        ("The same sessions split where the full day has lunch; each half-day starts at "
-        f"{clock(plan.start)}. If the lab was stopped overnight, start day 2 with "
-        "`python3 -m labsetup up` and a re-run of `00-setup-check.ipynb`."),
-        "",
-    ]
-    for n, slots in enumerate(two_days(entries, plan), start=1):
-        lines += [f"### Day {n}, {clock(slots[0].start)}–{clock(slots[-1].end)}", "",
-                  *_agenda_table(slots), ""]
+    rule = (f"No stretch runs longer than {plan.block} minutes without a break. Every session "
+            "is one notebook: a short explanation from the trainer, then the learners run it, do "
+            "its exercises and check them against the cloud.")
+    lines = [GENERATED, "", "# Workshop agenda: from vSphere to OpenStack, hands-on", ""]
+    if day[-1].end > plan.latest_end:
+        # The measured minutes do not fit one working day: two full days, a lunch each.
+        days = two_days(entries, plan, lunch=True)
+        lines += [
+            (f"Two days ({len(entries)} notebooks, {duration(teaching)} of hands-on work against "
+             f"the lab cloud): as one day it would end at {clock(day[-1].end)}. Each day starts "
+             f"at {clock(plan.start)} with breaks of {plan.pause} min and a {plan.lunch}-minute "
+             f"lunch. {rule} If the lab was stopped overnight, start day 2 with "
+             "`python3 -m labsetup up` and a re-run of `00-setup-check.ipynb`."),
+            "",
+        ]
+        for n, slots in enumerate(days, start=1):
+            lines += [f"## Day {n}, {clock(slots[0].start)}–{clock(slots[-1].end)}", "",
+                      *_agenda_table(slots), ""]
+    else:
+        lines += [
+            f"One day, {clock(day[0].start)}–{clock(day[-1].end)}: {len(entries)} notebooks, "
+            f"{duration(teaching)} of hands-on work against the lab cloud, and "
+            f"{duration(pauses)} of breaks ({n_breaks} × {plan.pause} min"
+            + (f" and a {plan.lunch}-minute lunch" if has_lunch else "") + "). " + rule,
+            "",
+            *_agenda_table(day),
+            "",
+            "## Over two half-days",
+            "",
+            ("The same sessions split where the full day has lunch; each half-day starts at "
+             f"{clock(plan.start)}. If the lab was stopped overnight, start day 2 with "
+             "`python3 -m labsetup up` and a re-run of `00-setup-check.ipynb`."),
+            "",
+        ]
+        for n, slots in enumerate(two_days(entries, plan), start=1):
+            lines += [f"### Day {n}, {clock(slots[0].start)}–{clock(slots[-1].end)}", "",
+                      *_agenda_table(slots), ""]
     lines += [
         "## Learners bring",
         "",

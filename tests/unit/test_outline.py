@@ -3,6 +3,7 @@ instructor guide must all agree with data/outline.yaml (and data/instructor.yaml
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from pathlib import Path
@@ -261,3 +262,15 @@ def test_main_writes_then_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_main_refuses_a_bad_start_time() -> None:
     with pytest.raises(SystemExit):
         outline.main(["--start", "25:00"])
+
+
+def test_a_course_longer_than_a_working_day_is_given_over_two_full_days() -> None:
+    long = [dataclasses.replace(e, minutes=40) for e in ENTRIES]
+    text = outline.render_agenda(long)
+    assert text.count("## Day ") == 2 and "Over two half-days" not in text
+    days = outline.two_days(long, lunch=True)
+    assert [s.entry for d in days for s in d if s.entry] == long
+    assert all(sum(1 for s in d if s.kind == "lunch") == 1 for d in days)
+    assert all(d[-1].end <= outline.DEFAULT_PLAN.latest_end for d in days)
+    short = outline.render_agenda([dataclasses.replace(e, minutes=15) for e in ENTRIES])
+    assert "One day" in short and "Over two half-days" in short
