@@ -281,14 +281,49 @@ def _classroom(args: argparse.Namespace, lab: Lab) -> int:
     raise AssertionError(action)
 
 
+def cmd_guest_image(args: argparse.Namespace, lab: Lab) -> int:
+    from labsetup import guest_image as G
+    from labsetup.install import install_apt
+    lab.paths.make()
+    log = lab.paths.log / "guest-image.log"
+    install_apt([*G.BUILD_APT, *(G.TRIAL_APT if args.boot else ())], log)
+    started = time.monotonic()
+    image = G.build(G.image_directory(lab.paths.home), G.cache_directory(lab.paths.home), log,
+                    force=args.force)
+    print(f"Guest image in {image.directory} ({time.monotonic() - started:.1f} s):")
+    for f in (image.kernel, image.ramdisk, image.root_disk):
+        print(f"  {f.name:<10} {f.stat().st_size / 2**20:6.1f} MiB")
+    print("  from " + ", ".join(f"{p} {v}" for p, v in image.packages.items()))
+    if not args.boot:
+        return 0
+    print("Boot trial under QEMU (TCG, 128 MiB, config drive, no network beyond 127.0.0.1) ...",
+          flush=True)
+    trial = G.boot_trial(image, log)
+    figures = {"ready on the console": trial.ready_s, "first ssh login": trial.ssh_s,
+               "halt after the power button": trial.halt_s}
+    for what, value in figures.items():
+        print(f"  {what:<28} {'-' if value is None else f'{value:.1f} s'}")
+    print(f"  hostname {trial.hostname or '-'}; user-data: {trial.user_data or '-'}; "
+          f"http: {trial.http or '-'}")
+    if trial.ok:
+        return 0
+    print("Problems:\n" + "\n".join(f"  {p}" for p in trial.problems))
+    print("Last console lines:\n" + "\n".join(
+        f"  | {line}" for line in trial.console.splitlines()[-15:]))
+    print(f"QEMU's output is in {log}.")
+    return 1
+
+
 def cmd_test(args: argparse.Namespace, lab: Lab) -> int:
+    from labsetup import guest_image as G
     from labsetup import lab as L
     from labsetup.install import TEST_APT, install_apt
     L.up(lab, jupyter=True)
     browser_required = os.geteuid() == 0  # root installs chromium: its absence is a failure
     for attempt in (1, 2):  # a mirror that fails once is retried after a pause
         try:
-            install_apt(TEST_APT, lab.paths.log / "install.log")  # the browser test's chromium
+            # The browser test's chromium; what the guest image's build and boot trial need.
+            install_apt([*TEST_APT, *G.BUILD_APT, *G.TRIAL_APT], lab.paths.log / "install.log")
             break
         except LabError as err:  # not root: the browser test skips itself and says why
             print(f"note: {err.message} ({err.hint})", flush=True)
@@ -409,6 +444,17 @@ def build_parser() -> argparse.ArgumentParser:
                        "verify and print that nothing is left.")
     c.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     s.set_defaults(func=cmd_classroom)
+
+    s = sub.add_parser("guest-image", help="build the real-guests profile's guest image "
+                       "(and try it under QEMU)",
+                       description="Build the guest image from Debian packages (the cloud "
+                       "kernel, busybox, dropbear and labsetup/guest/init) into "
+                       "$LABSETUP_HOME/guest-image; rebuilt only when an input changed. --boot "
+                       "boots it once under bare QEMU with a config drive, logs in by ssh, "
+                       "fetches its web page and presses its power button.")
+    s.add_argument("--boot", action="store_true", help="boot it once under QEMU and report")
+    s.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    s.set_defaults(func=cmd_guest_image)
 
     s = sub.add_parser("test", help="bring the lab up if needed, then run the whole test suite",
                        description="Runs `labsetup up`, then pytest in the course environment: "

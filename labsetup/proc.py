@@ -307,14 +307,15 @@ def indent(text: str, prefix: str = "    | ") -> str:
 
 
 def run(argv: Sequence[str], *, env: Mapping[str, str] | None = None, what: str = "",
-        log: Path | None = None, timeout: float | None = 900, input: str | None = None) -> str:
+        log: Path | None = None, timeout: float | None = 900, input: str | None = None,
+        cwd: Path | None = None) -> str:
     """Run a command to completion; on failure raise LabError with its last output lines."""
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
     try:
         p = subprocess.run(list(argv), env=full_env, capture_output=True, text=True,
-                           timeout=timeout, input=input, check=False)
+                           timeout=timeout, input=input, check=False, cwd=cwd)
     except FileNotFoundError as e:
         raise LabError(f"{what or argv[0]}: command not found ({e.filename})",
                        "run `python3 -m labsetup up` to install what the lab needs") from None
