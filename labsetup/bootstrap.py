@@ -8,10 +8,12 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import urllib.parse
 from typing import Any
 
+from labsetup import guest_image
 from labsetup.api import ApiError, Session, find
 from labsetup.config import LEARNER_ROLES, REGION, SERVICE_USERS, Lab
 from labsetup.proc import LabError
@@ -34,6 +36,11 @@ FLAVORS = (("m1.tiny", 1, 512, 1), ("m1.small", 1, 2048, 20), ("m1.medium", 2, 4
            ("m1.large", 4, 8192, 80), ("m1.xlarge", 8, 16384, 160))
 
 IMAGE_NAME = "lab-image"
+
+#: The real-guests profile's image (labsetup/guest_image.py): a machine image that names its
+#: kernel and ramdisk, and a flavor it fits (Debian's cloud kernel needs about 80 MiB to boot).
+GUEST_IMAGE_NAME = "lab-guest"
+GUEST_FLAVOR = ("m1.micro", 1, 128, 1)
 EXTERNAL_CIDR = "203.0.113.0/24"  # TEST-NET-3 (RFC 5737): documentation only, never routed
 DEMO_CIDR = "10.0.0.0/24"  # data in Neutron's database; nothing routes it
 
@@ -246,3 +253,45 @@ def service_checks(lab: Lab) -> list[Check]:
                                 + (f" ({svc.get('disabled_reason')})"
                                    if svc.get("disabled_reason") else "")))
     return result
+
+
+def register_guest_image(lab: Lab) -> str:
+    """Upload the built guest image as three public Glance images (kernel ``aki``, ramdisk
+    ``ari``, machine ``ami`` naming the other two), unless the same build is there already;
+    older builds are deleted.  Also the flavor it fits.  Returns the machine image's id."""
+    image = guest_image.build(guest_image.image_directory(lab.paths.home),
+                              guest_image.cache_directory(lab.paths.home),
+                              lab.paths.log / "guest-image.log")
+    build = json.loads(image.manifest.read_text())["inputs"][:16]
+    s = admin(lab)
+    nova = s.endpoint("compute")
+    name, vcpus, ram, disk = GUEST_FLAVOR
+    if not any(f["name"] == name for f in s("GET", f"{nova}/flavors?is_public=None")["flavors"]):
+        s("POST", f"{nova}/flavors", {"flavor": {"name": name, "vcpus": vcpus, "ram": ram,
+                                                "disk": disk, "id": name}})
+    glance = s.endpoint("image")
+    names = {"kernel": f"{GUEST_IMAGE_NAME}-kernel", "ramdisk": f"{GUEST_IMAGE_NAME}-ramdisk",
+             "machine": GUEST_IMAGE_NAME}
+    existing = [i for n in names.values()
+                for i in s("GET", f"{glance}/v2/images?name={urllib.parse.quote(n)}")["images"]]
+    current = [i for i in existing if i.get("osworkshop_build") == build
+               and i["status"] == "active"]
+    machine = [i for i in current if i["name"] == GUEST_IMAGE_NAME]
+    if machine and len(current) == 3:
+        return str(machine[0]["id"])
+    props = guest_image.glance_properties(image)
+    files = {"kernel": image.kernel, "ramdisk": image.ramdisk, "machine": image.root_disk}
+    ids: dict[str, str] = {}
+    for part in ("kernel", "ramdisk", "machine"):
+        body: dict[str, Any] = {"name": names[part], "visibility": "public",
+                                "osworkshop_build": build, **props[part]}
+        if part == "machine":
+            body.update({"kernel_id": ids["kernel"], "ramdisk_id": ids["ramdisk"],
+                         "min_ram": ram, "hw_architecture": "x86_64"})
+        created = s("POST", f"{glance}/v2/images", body)
+        s.raw("PUT", f"{glance}/v2/images/{created['id']}/file", data=files[part].read_bytes(),
+              headers={"Content-Type": "application/octet-stream"})
+        ids[part] = str(created["id"])
+    for old in existing:  # an earlier build (or a half-finished upload)
+        s.raw("DELETE", f"{glance}/v2/images/{old['id']}")
+    return ids["machine"]

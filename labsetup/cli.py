@@ -62,7 +62,7 @@ def cmd_up(args: argparse.Namespace, lab: Lab) -> int:
 
     from labsetup import lab as L
     from labsetup.clouds import clouds_yaml_path
-    from labsetup.config import LOOPBACK, set_bind_address, set_profile
+    from labsetup.config import LOOPBACK, set_bind_address, set_guests, set_profile
     wanted = LOOPBACK if args.loopback else (check_bind_address(args.bind) if args.bind else None)
     if wanted is not None and wanted != lab.host:
         if L.running_anything(lab):
@@ -78,6 +78,14 @@ def cmd_up(args: argparse.Namespace, lab: Lab) -> int:
             L.stop_services(lab, L.OPENSTACK)
         set_profile(lab.paths, args.profile)
         lab = dataclasses.replace(lab, profile=args.profile)
+    if args.guests is not None and args.guests != lab.guests:
+        if L.running_anything(lab):
+            print(f"Switching the compute hosts to {args.guests} guests: restarting Nova "
+                  "(images, volumes, networks and objects are kept; servers made on the other "
+                  "kind of host stay in the database but cannot run here).")
+            L.stop_services(lab, L.OPENSTACK)
+        set_guests(lab.paths, args.guests)
+        lab = dataclasses.replace(lab, guests=args.guests)
     seconds = L.up(lab, jupyter=not args.no_jupyter)
     print(f"\nThe lab cloud is up ({seconds:.0f} s). Clouds `lab-admin` and `lab-demo` are in "
           f"{clouds_yaml_path()}.")
@@ -361,6 +369,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--profile", choices=("default", "classroom"),
                    help="worker settings (remembered): default uses the least memory; "
                         "classroom gives the busiest APIs a second process for a room")
+    s.add_argument("--guests", choices=("lab", "real"),
+                   help="what the compute hosts run (remembered): lab (default) keeps servers as "
+                        "records of the lab's virt driver, in little memory; real boots them "
+                        "with Nova's libvirt driver under QEMU (about 200 MiB a server; no guest "
+                        "network yet)")
     s.set_defaults(func=cmd_up)
 
     s = sub.add_parser("install", help="install everything the lab needs, start nothing",

@@ -167,6 +167,30 @@ def set_bind_address(paths: Paths, address: str | None) -> None:
         f.write_text(address + "\n")
 
 
+#: The lab's two compute hosts (nova-compute processes; in the real-guests profile each has its
+#: own libvirt daemon).
+COMPUTE_HOSTS = ("lab-compute-1", "lab-compute-2")
+
+#: What the compute hosts run (``labsetup up --guests``): "lab" is the lab's virt driver plugin,
+#: servers as records (least memory: Binder, weak machines); "real" is Nova's libvirt driver with
+#: QEMU, servers that boot the lab's guest image (labsetup/services/libvirt.py).
+GUESTS = ("lab", "real")
+
+
+def read_guests(paths: Paths) -> str:
+    f = paths.state / "guests"
+    name = f.read_text().strip() if f.exists() else "lab"
+    return name if name in GUESTS else "lab"
+
+
+def set_guests(paths: Paths, name: str) -> None:
+    f = paths.state / "guests"
+    if name == "lab":
+        f.unlink(missing_ok=True)
+    else:
+        f.write_text(name + "\n")
+
+
 #: default: one process per API (least memory); classroom: the busiest APIs get more processes
 #: and threads, MariaDB a bigger page cache, for a room of learners (services/base.py WORKERS,
 #: services/mariadb.py; measured with benchmarks/classroom.py).
@@ -195,6 +219,7 @@ class Lab:
     secrets: Secrets
     host: str = "127.0.0.1"
     profile: str = "default"
+    guests: str = "lab"
 
     @classmethod
     def load(cls) -> Lab:
@@ -202,7 +227,7 @@ class Lab:
         paths.make()
         host = os.environ.get("LABSETUP_BIND") or bind_address(paths) or LOOPBACK
         return cls(paths=paths, secrets=Secrets.load_or_create(paths), host=host,
-                   profile=read_profile(paths))
+                   profile=read_profile(paths), guests=read_guests(paths))
 
     def url(self, service: str, path: str = "") -> str:
         return f"http://{self.host}:{PORTS[service]}{path}"

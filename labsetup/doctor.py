@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import subprocess
 from dataclasses import dataclass
 
 from labsetup import install
@@ -27,7 +28,7 @@ class Finding:
 def diagnose(lab: Lab) -> list[Finding]:
     out: list[Finding] = []
     root = os.geteuid() == 0
-    missing = install.missing_apt(L.apt_packages())
+    missing = install.missing_apt(L.apt_packages(lab.guests))
     out.append(Finding(root or not missing, "running as root" if root else "running as a normal user",
                        "the first `up` installs Debian packages: run it as root (or ask an "
                        "administrator to install: " + " ".join(missing) + ")"))
@@ -45,9 +46,9 @@ def diagnose(lab: Lab) -> list[Finding]:
         ok = (venv / "bin" / "python").exists()
         out.append(Finding(ok, f"{what} environment at {venv}" + ("" if ok else " is missing"),
                            "run `python3 -m labsetup up`"))
-    for conflict in L.port_conflicts(lab, L.ALL):
+    for conflict in L.port_conflicts(lab, L.every(lab)):
         out.append(Finding(False, conflict))
-    for svc in L.ALL:
+    for svc in L.every(lab):
         for d in svc.daemons(lab):
             if d.died():
                 out.append(Finding(False, f"{d.name} has died. Last lines of {d.logfile}:\n"
@@ -60,4 +61,25 @@ def diagnose(lab: Lab) -> list[Finding]:
     else:
         out.append(Finding(not running, f"{path} does not exist yet",
                            "`python3 -m labsetup up` writes it"))
+    if lab.guests == "real":
+        out.extend(real_guests(lab))
+    return out
+
+
+def real_guests(lab: Lab) -> list[Finding]:
+    """What the real-guests profile needs from this machine beyond the packages."""
+    out = []
+    p = subprocess.run(["unshare", "--uts", "--mount", "--propagation", "private", "true"],
+                       capture_output=True, text=True, check=False)
+    out.append(Finding(p.returncode == 0, "namespaces for the hosts' libvirt daemons" +
+                       ("" if p.returncode == 0 else f": {p.stderr.strip()}"),
+                       "run the lab as root on a machine (or container) that allows "
+                       "unshare --uts --mount; or go back with `labsetup up --guests lab`"))
+    guests = 3
+    need = L.MIN_MEMORY_GIB + guests * 0.25
+    mem = L.mem_available_gib()
+    running = L.running_anything(lab)
+    out.append(Finding(running or mem >= need, f"{mem:.1f} GiB of memory available for the lab "
+                       f"and real guests (about 0.25 GiB each)",
+                       f"with {guests} guests the lab needs about {need:.1f} GiB"))
     return out

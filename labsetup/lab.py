@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from labsetup import bootstrap, install
+from labsetup import bootstrap, guest_image, install
 from labsetup.clouds import write_clouds_yaml
 from labsetup.config import PORTS, Lab
 from labsetup.proc import (
@@ -30,6 +30,7 @@ from labsetup.services.cinder import Cinder
 from labsetup.services.glance import Glance
 from labsetup.services.jupyter import JupyterLab
 from labsetup.services.keystone import Keystone
+from labsetup.services.libvirt import Libvirt
 from labsetup.services.mariadb import MariaDB
 from labsetup.services.neutron import Neutron
 from labsetup.services.nova import COMPUTE_HOSTS, Nova
@@ -41,17 +42,33 @@ INFRA: tuple[Service, ...] = (MariaDB(), RabbitMQ())
 OPENSTACK: tuple[Service, ...] = (Keystone(), Placement(), Glance(), Neutron(), Nova(), Cinder(),
                                   Swift())
 JUPYTER = JupyterLab()
+#: The real-guests profile's hypervisor daemons (``up --guests real``): one libvirtd per host.
+LIBVIRT = Libvirt()
 ALL: tuple[Service, ...] = (*INFRA, *OPENSTACK, JUPYTER)
 MIN_MEMORY_GIB = 3.0
 MIN_DISK_GIB = 3.0
 
 
+def infra(lab: Lab) -> tuple[Service, ...]:
+    """What starts before OpenStack: the database, the queue and, for real guests, libvirt."""
+    return (*INFRA, LIBVIRT) if lab.guests == "real" else INFRA
+
+
+def every(lab: Lab) -> tuple[Service, ...]:
+    """Every service this lab runs, or still runs after a switch of ``--guests``."""
+    if lab.guests == "real" or any(d.running() for d in LIBVIRT.daemons(lab)):
+        return (*INFRA, LIBVIRT, *OPENSTACK, JUPYTER)
+    return ALL
+
+
 def service(name: str) -> Service:
+    if name == LIBVIRT.name:
+        return LIBVIRT
     for s in ALL:
         if s.name == name:
             return s
     raise LabError(f"no lab service called {name!r}",
-                   "choose one of: " + ", ".join(s.name for s in ALL))
+                   "choose one of: " + ", ".join(s.name for s in (*ALL, LIBVIRT)))
 
 
 class Progress:
@@ -144,14 +161,17 @@ def port_conflicts(lab: Lab, services: tuple[Service, ...]) -> list[str]:
     return found
 
 
-def apt_packages() -> list[str]:
-    """Debian packages: the build tools and those each service declares."""
-    return sorted({*install.BASE_APT, *(p for s in ALL for p in s.apt)})
+def apt_packages(guests: str = "lab") -> list[str]:
+    """Debian packages: the build tools and those each service declares (for real guests,
+    libvirt's and what the guest image is built from)."""
+    real = (*LIBVIRT.apt, *guest_image.BUILD_APT) if guests == "real" else ()
+    return sorted({*install.BASE_APT, *(p for s in ALL for p in s.apt), *real})
 
 
-def service_packages() -> list[str]:
+def service_packages(guests: str = "lab") -> list[str]:
     """PyPI packages of the services' environment: the ones each service declares and tools."""
-    return [*(p for s in OPENSTACK for p in s.pip), *install.SERVICE_TOOLS]
+    real = LIBVIRT.pip if guests == "real" else ()
+    return [*(p for s in OPENSTACK for p in s.pip), *real, *install.SERVICE_TOOLS]
 
 
 # -- up ----------------------------------------------------------------------------------------
@@ -166,35 +186,48 @@ def jupyter_off(lab: Lab) -> Path:
 
 def install_steps(lab: Lab, p: Progress) -> None:
     """Debian packages, the services' and the course's environments: what `up` does first."""
-    with p.step("Debian packages (MariaDB, RabbitMQ, build tools)"):
-        install.install_apt(apt_packages(), lab.paths.log / "install.log")
+    real = lab.guests == "real"
+    with p.step("Debian packages (MariaDB, RabbitMQ, build tools"
+                + (", libvirt, QEMU)" if real else ")")):
+        install.install_apt(apt_packages(lab.guests), lab.paths.log / "install.log")
     with p.step("OpenStack 2026.2 services and lab plugins (PyPI)"):
-        if install.install_services(lab, service_packages()):
+        if install.install_services(lab, service_packages(lab.guests)):
             stop_services(lab, OPENSTACK)  # running ones still have the old code loaded
     with p.step("Course environment (JupyterLab, openstacksdk, course package)"):
         install.install_course(lab)
+    if real:
+        with p.step("Guest image (Debian's cloud kernel, busybox, dropbear)"):
+            guest_image.build(guest_image.image_directory(lab.paths.home),
+                              guest_image.cache_directory(lab.paths.home),
+                              lab.paths.log / "guest-image.log")
 
 
 def install_only(lab: Lab, out: object = sys.stdout) -> float:
     """Install everything, start nothing (Binder's build step; a machine prepared ahead)."""
-    p = Progress(3, out)
+    p = Progress(3 + int(lab.guests == "real"), out)
     install_steps(lab, p)
     return p.elapsed()
 
 
 def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
     """Install what is missing, configure, start and register everything; return seconds."""
-    services = (*INFRA, *OPENSTACK, *((JUPYTER,) if jupyter else ()))
+    real = lab.guests == "real"
+    services = (*infra(lab), *OPENSTACK, *((JUPYTER,) if jupyter else ()))
     problems = preflight(lab, services)
     if problems:
         raise LabError("the lab cannot start:\n" + "\n".join(f"  - {p}" for p in problems))
-    p = Progress(9 + int(jupyter), out)
+    p = Progress(9 + int(jupyter) + 2 * int(real), out)
     install_steps(lab, p)
-    with p.step("Database (MariaDB) and message queue (RabbitMQ)"):
-        for s in INFRA:
+    if not real:  # back from real guests: libvirt stops and powers off the guests it ran
+        LIBVIRT.stop(lab)
+    with p.step("Database (MariaDB), message queue (RabbitMQ)"
+                + (" and libvirt on both hosts" if real else "")):
+        for s in infra(lab):
             s.configure(lab)
             s.start(lab)
         MariaDB().wait(lab)
+        if real:
+            LIBVIRT.wait(lab)
         MariaDB().ensure_databases(lab, [db for s in OPENSTACK for db in s.databases])
     with p.step("Configuration and database schemas of the seven services"):
         for s in OPENSTACK:
@@ -230,6 +263,9 @@ def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
         content = pool.submit(bootstrap.create_content, lab)
         wait_workers(lab, since=compute_started)
         content.result()
+    if real:
+        with p.step("Guest image in Glance (kernel, ramdisk, machine image)"):
+            bootstrap.register_guest_image(lab)
     if not jupyter:
         jupyter_off(lab).touch()
     else:
@@ -267,14 +303,14 @@ def wait_workers(lab: Lab, since: str = "", timeout: float = 120) -> None:
 
 # -- down, status ------------------------------------------------------------------------------
 def all_daemons(lab: Lab) -> list[Daemon]:
-    return [d for s in ALL for d in s.daemons(lab)]
+    return [d for s in every(lab) for d in s.daemons(lab)]
 
 
 def processes(lab: Lab, *, per_daemon: bool = False) -> dict[str, set[int]]:
     """Every running process of the lab by service (or by daemon): each daemon and all it
     started."""
     result: dict[str, set[int]] = {}
-    for svc in ALL:
+    for svc in every(lab):
         for d in svc.daemons(lab):
             pid = d.pid()
             pids = set(descendants(pid)) if pid else set()
@@ -297,14 +333,14 @@ def down(lab: Lab) -> float:
     """Stop everything: JupyterLab and the OpenStack services, then the queue, then the
     database."""
     t0 = time.monotonic()
-    for group in ((JUPYTER, *OPENSTACK), (RabbitMQ(),), (MariaDB(),)):
+    for group in ((JUPYTER, *OPENSTACK), (LIBVIRT, RabbitMQ()), (MariaDB(),)):
         stop_services(lab, group)
     return time.monotonic() - t0
 
 
 def checks(lab: Lab) -> list[Check]:
     result: list[Check] = []
-    for s in ALL:
+    for s in every(lab):
         if s is JUPYTER and jupyter_off(lab).exists() and not any(
                 d.running() for d in s.daemons(lab)):
             result.append(Check(s.name, "not started", True,

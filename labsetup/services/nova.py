@@ -4,19 +4,21 @@ nova-api takes requests, nova-scheduler picks a host through Placement, nova-con
 database work and orchestration, and one nova-compute per hypervisor host carries it out; they
 talk over RabbitMQ.  The lab runs **two** nova-compute hosts, ``lab-compute-1`` and
 ``lab-compute-2``, so live migration and evacuation are real workflows.  Their hypervisor is the
-lab's virt driver plugin (``lab_plugins.nova_lab``), named as such to learners.
+lab's virt driver plugin (``lab_plugins.nova_lab``), named as such to learners; in the
+real-guests profile (``labsetup up --guests real``) it is Nova's own libvirt driver on QEMU,
+one libvirt daemon per host (``labsetup.services.libvirt``).
 """
 
 from __future__ import annotations
 
 import subprocess
 
-from labsetup.config import Lab
+from labsetup.config import COMPUTE_HOSTS, Lab
+from labsetup.guest_image import TB_CACHE_MB
 from labsetup.proc import Daemon
 from labsetup.services.base import (
     NO_NOTIFICATIONS,
     RABBIT,
-    Ini,
     Service,
     authtoken,
     common_default,
@@ -24,11 +26,13 @@ from labsetup.services.base import (
     fork_group,
     keystone_auth,
     policy_in_code,
+    privsep,
     uwsgi_api,
     write_ini,
 )
+from labsetup.services.libvirt import Libvirt
 
-COMPUTE_HOSTS = ("lab-compute-1", "lab-compute-2")
+__all__ = ["COMPUTE_HOSTS", "LAB_POLICY", "Nova"]
 
 #: The lab's policy choices for Nova, so that a learner with the project's ``manager`` role (a
 #: student in a shared room included) can do the operations exercises on their OWN servers.
@@ -75,11 +79,13 @@ class Nova(Service):
     def configure(self, lab: Lab) -> None:
         etc, state = lab.etc("nova"), lab.state("nova")
         policy_in_code(etc, LAB_POLICY)
-        conf: Ini = {
+        real = lab.guests == "real"
+        conf: dict[str, dict[str, object]] = {
             "DEFAULT": {**common_default(lab, "nova"),
                         "my_ip": "127.0.0.1", "host": "lab-controller",
                         "log_file": str(lab.paths.log / "nova-api.log"), "use_stderr": False,
-                        "compute_driver": "labvirt.LabComputeDriver",
+                        "compute_driver": "libvirt.LibvirtDriver" if real
+                        else "labvirt.LabComputeDriver",
                         "report_interval": 5, "service_down_time": 30,
                         "periodic_fuzzy_delay": 0, "heal_instance_info_cache_interval": -1,
                         "instance_usage_audit": False, "allow_resize_to_same_host": False,
@@ -108,6 +114,11 @@ class Nova(Service):
             "oslo_messaging_rabbit": RABBIT,
             "lab": {"live_migration_seconds": 1.0},
         }
+        if real:
+            conf.update(libvirt_settings(lab))
+            # Until the lab runs a metadata service for guests, each gets its configuration
+            # (hostname, keypair, user-data) on a config drive.
+            conf["DEFAULT"]["force_config_drive"] = True
         write_ini(etc / "nova.conf", conf)
         # A compute host reaches the databases only through the conductor, as in production:
         # with [api_database] in its configuration Nova logs "No DB access allowed in
@@ -115,10 +126,13 @@ class Nova(Service):
         write_ini(etc / "nova-compute.conf",
                   {k: v for k, v in conf.items() if k not in ("api_database", "database")})
         for host in COMPUTE_HOSTS:
-            write_ini(etc / f"{host}.conf", {"DEFAULT": {
+            host_conf: dict[str, dict[str, object]] = {"DEFAULT": {
                 "host": host, "state_path": str(state / host),
-                "log_file": str(lab.paths.log / f"nova-compute-{host}.log")}})
-            (state / host).mkdir(parents=True, exist_ok=True)
+                "log_file": str(lab.paths.log / f"nova-compute-{host}.log")}}
+            if real:  # each host talks to its own libvirt daemon
+                host_conf["libvirt"] = {"connection_uri": Libvirt().uri(lab, host)}
+            write_ini(etc / f"{host}.conf", host_conf)
+            (state / host / "instances").mkdir(parents=True, exist_ok=True)  # guests' disks
         copy_shipped(lab, "nova", "api-paste.ini", etc / "api-paste.ini")
         if not self.synced(lab):
             conf = ["--config-file", self.conf(lab)]
@@ -156,3 +170,18 @@ class Nova(Service):
 
     def start_workers(self, lab: Lab) -> subprocess.Popen[bytes] | None:
         return fork_group(lab, "nova", self.daemons(lab)[1:])
+
+
+def libvirt_settings(lab: Lab) -> dict[str, dict[str, object]]:
+    """What the real-guests profile adds to nova.conf: Nova's libvirt driver on QEMU's TCG."""
+    conf = lab.etc("nova") / "nova-compute.conf"
+    return {
+        "libvirt": {
+            "virt_type": "qemu",  # TCG: this machine's KVM device cannot run stock guests
+            "cpu_mode": "none",
+            "tb_cache_size": TB_CACHE_MB,  # QEMU's default translation cache is 1 GiB a guest
+            "mem_stats_period_seconds": 0,
+        },
+        **privsep(lab, str(conf), "nova_sys_admin", "privsep_osbrick",
+                  "vif_plug_ovs_privileged", "vif_plug_linux_bridge_privileged"),
+    }

@@ -152,7 +152,7 @@ def test_processes_by_service_or_by_daemon(tmp_path: Path, monkeypatch) -> None:
     b = Daemon("svc-b", ["sleep", "302"], tmp_path, tmp_path, marker="sleep 302")
     gone = Daemon("svc-c", ["sleep", "303"], tmp_path, tmp_path, marker="sleep 303")
     fake = SimpleNamespace(name="svc", daemons=lambda lab: [a, b, gone])
-    monkeypatch.setattr(L, "ALL", (fake,))
+    monkeypatch.setattr(L, "every", lambda lab: (fake,))
     pa, pb = a.start(), b.start()
     try:
         assert L.processes(SimpleNamespace()) == {"svc": {pa, pb}}

@@ -1,0 +1,98 @@
+"""The real-guests profile (``labsetup up --guests real``): Nova's libvirt driver boots the lab's
+guest image; the guest takes its hostname, the keypair and user-data from a config drive, says
+so on its console, halts at `server stop` and leaves no QEMU behind.  Skipped on a lab whose
+compute hosts run the lab virt driver (the default)."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import time
+
+import pytest
+from openstack.connection import Connection
+
+from labsetup.bootstrap import GUEST_FLAVOR, GUEST_IMAGE_NAME
+from labsetup.config import COMPUTE_HOSTS, Lab
+from labsetup.services.libvirt import Libvirt
+
+pytestmark = pytest.mark.lab
+
+PUBLIC_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBn4m6Wb3hj3PbVXvSUbSbJnl3Z0bHd0Yw4Wq8m1d5Ek "
+              "learner@lab")
+USER_DATA = "#!/bin/sh\necho \"made by user-data on $(hostname)\"\n"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def real_guests(lab: Lab) -> None:
+    if lab.guests != "real":
+        pytest.skip("the lab runs the lab virt driver: `python3 -m labsetup up --guests real`")
+
+
+def _console(demo: Connection, server_id: str) -> str:
+    return str(demo.compute.get_server_console_output(server_id).get("output") or "")
+
+
+def _domains(lab: Lab) -> dict[str, str]:
+    """libvirt domain name -> host, over both hosts' daemons (running or defined)."""
+    found = {}
+    for host in COMPUTE_HOSTS:
+        out = subprocess.run(["virsh", "-c", Libvirt().uri(lab, host), "list", "--all",
+                              "--name"], capture_output=True, text=True, check=True).stdout
+        found.update({name: host for name in out.split()})
+    return found
+
+
+def test_each_host_reports_its_own_hypervisor(admin: Connection) -> None:
+    hypervisors = {h.name: h for h in admin.compute.hypervisors(details=True)}
+    assert set(COMPUTE_HOSTS) <= set(hypervisors)
+    for host in COMPUTE_HOSTS:
+        assert hypervisors[host].hypervisor_type == "QEMU"
+
+
+def test_a_guest_boots_from_a_config_drive_and_halts_on_stop(
+        demo: Connection, admin: Connection, lab: Lab, name: str) -> None:
+    image = demo.image.find_image(GUEST_IMAGE_NAME, ignore_missing=False)
+    assert image.disk_format == "ami" and image.kernel_id and image.ramdisk_id
+    key = demo.compute.create_keypair(name=name, public_key=PUBLIC_KEY)
+    server = None
+    try:
+        started = time.monotonic()
+        server = demo.compute.create_server(
+            name=name, image_id=image.id, flavor_id=GUEST_FLAVOR[0], networks="none",
+            key_name=key.name, user_data=base64.b64encode(USER_DATA.encode()).decode())
+        server = demo.compute.wait_for_server(server, wait=180)
+        active = time.monotonic() - started
+        deadline = time.monotonic() + 120
+        console = ""
+        while "osworkshop-guest: ready" not in console and time.monotonic() < deadline:
+            time.sleep(2)
+            console = _console(demo, server.id)
+        assert "osworkshop-guest: ready" in console, console[-2000:]
+        assert f"hostname {name}" in console
+        assert "config from config drive" in console
+        assert "1 ssh public key(s) for root" in console
+        assert f"user-data| made by user-data on {name}" in console
+        print(f"ACTIVE after {active:.1f} s, ready {time.monotonic() - started:.1f} s")
+
+        seen = admin.compute.get_server(server.id)
+        assert _domains(lab).get(seen.instance_name) == seen.compute_host, \
+            "the libvirt daemon of the server's host runs it"
+
+        stopped = time.monotonic()
+        demo.compute.stop_server(server)
+        demo.compute.wait_for_server(server, status="SHUTOFF", wait=120)
+        # A guest that ignored the power button would take Nova's 60 s graceful timeout.
+        assert time.monotonic() - stopped < 50
+        # Nova shows no console of a stopped server; its log file is in the instance directory.
+        log = lab.state("nova") / seen.compute_host / "instances" / server.id / "console.log"
+        assert "power button pressed: halting" in log.read_text(errors="replace")
+    finally:
+        if server is not None:
+            demo.compute.delete_server(server)
+            demo.compute.wait_for_delete(server, wait=120)
+        demo.compute.delete_keypair(key)
+    assert not [d for d in _domains(lab) if d.startswith("instance-")], "a domain was left"
+    qemus = subprocess.run(["pgrep", "-f", "qemu-system-x86_64.*guest=instance-"],
+                           capture_output=True, text=True, check=False).stdout.split()
+    assert not qemus, f"QEMU processes left: {qemus}"
