@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import shutil
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from labsetup import bootstrap, guest_image, install
 from labsetup.clouds import write_clouds_yaml
-from labsetup.config import PORTS, Lab
+from labsetup.config import PORTS, Lab, set_guests
 from labsetup.proc import (
     Daemon,
     LabError,
@@ -200,6 +201,17 @@ def install_steps(lab: Lab, p: Progress) -> None:
             guest_image.build(guest_image.image_directory(lab.paths.home),
                               guest_image.cache_directory(lab.paths.home),
                               lab.paths.log / "guest-image.log")
+
+
+def switch_guests(lab: Lab, guests: str) -> Lab:
+    """The lab with its compute hosts set to ``guests`` (remembered); running OpenStack
+    services stop, so that the next ``up`` starts Nova with the other driver."""
+    if guests == lab.guests:
+        return lab
+    if running_anything(lab):
+        stop_services(lab, OPENSTACK)
+    set_guests(lab.paths, guests)
+    return dataclasses.replace(lab, guests=guests)
 
 
 def install_only(lab: Lab, out: object = sys.stdout) -> float:
