@@ -35,6 +35,7 @@ from labsetup.services.libvirt import Libvirt
 from labsetup.services.mariadb import MariaDB
 from labsetup.services.neutron import Neutron
 from labsetup.services.nova import COMPUTE_HOSTS, Nova
+from labsetup.services.ovn import OVN
 from labsetup.services.placement import Placement
 from labsetup.services.rabbitmq import RabbitMQ
 from labsetup.services.swift import Swift
@@ -43,8 +44,11 @@ INFRA: tuple[Service, ...] = (MariaDB(), RabbitMQ())
 OPENSTACK: tuple[Service, ...] = (Keystone(), Placement(), Glance(), Neutron(), Nova(), Cinder(),
                                   Swift())
 JUPYTER = JupyterLab()
-#: The real-guests profile's hypervisor daemons (``up --guests real``): one libvirtd per host.
+#: The real-guests profile's daemons (``up --guests real``): the virtual network (OVN and a
+#: userspace Open vSwitch per host) and one libvirtd per host, inside that host's namespace.
+NETWORK = OVN()
 LIBVIRT = Libvirt()
+REAL = (NETWORK, LIBVIRT)
 ALL: tuple[Service, ...] = (*INFRA, *OPENSTACK, JUPYTER)
 MIN_MEMORY_GIB = 3.0
 MIN_DISK_GIB = 3.0
@@ -52,24 +56,22 @@ MIN_DISK_GIB = 3.0
 
 def infra(lab: Lab) -> tuple[Service, ...]:
     """What starts before OpenStack: the database, the queue and, for real guests, libvirt."""
-    return (*INFRA, LIBVIRT) if lab.guests == "real" else INFRA
+    return (*INFRA, *REAL) if lab.guests == "real" else INFRA
 
 
 def every(lab: Lab) -> tuple[Service, ...]:
     """Every service this lab runs, or still runs after a switch of ``--guests``."""
-    if lab.guests == "real" or any(d.running() for d in LIBVIRT.daemons(lab)):
-        return (*INFRA, LIBVIRT, *OPENSTACK, JUPYTER)
+    if lab.guests == "real" or any(d.running() for s in REAL for d in s.daemons(lab)):
+        return (*INFRA, *REAL, *OPENSTACK, JUPYTER)
     return ALL
 
 
 def service(name: str) -> Service:
-    if name == LIBVIRT.name:
-        return LIBVIRT
-    for s in ALL:
+    for s in (*ALL, *REAL):
         if s.name == name:
             return s
     raise LabError(f"no lab service called {name!r}",
-                   "choose one of: " + ", ".join(s.name for s in (*ALL, LIBVIRT)))
+                   "choose one of: " + ", ".join(s.name for s in (*ALL, *REAL)))
 
 
 class Progress:
@@ -165,7 +167,7 @@ def port_conflicts(lab: Lab, services: tuple[Service, ...]) -> list[str]:
 def apt_packages(guests: str = "lab") -> list[str]:
     """Debian packages: the build tools and those each service declares (for real guests,
     libvirt's and what the guest image is built from)."""
-    real = (*LIBVIRT.apt, *guest_image.BUILD_APT) if guests == "real" else ()
+    real = (*NETWORK.apt, *LIBVIRT.apt, *guest_image.BUILD_APT) if guests == "real" else ()
     return sorted({*install.BASE_APT, *(p for s in ALL for p in s.apt), *real})
 
 
@@ -230,15 +232,17 @@ def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
         raise LabError("the lab cannot start:\n" + "\n".join(f"  - {p}" for p in problems))
     p = Progress(9 + int(jupyter) + 2 * int(real), out)
     install_steps(lab, p)
-    if not real:  # back from real guests: libvirt stops and powers off the guests it ran
+    if not real:  # back from real guests: libvirt powers off its guests, the network goes
         LIBVIRT.stop(lab)
+        NETWORK.stop(lab)
     with p.step("Database (MariaDB), message queue (RabbitMQ)"
-                + (" and libvirt on both hosts" if real else "")):
+                + ("; OVN, Open vSwitch and libvirt on both hosts" if real else "")):
         for s in infra(lab):
             s.configure(lab)
             s.start(lab)
         MariaDB().wait(lab)
         if real:
+            NETWORK.wait(lab)
             LIBVIRT.wait(lab)
         MariaDB().ensure_databases(lab, [db for s in OPENSTACK for db in s.databases])
     with p.step("Configuration and database schemas of the seven services"):
@@ -345,7 +349,7 @@ def down(lab: Lab) -> float:
     """Stop everything: JupyterLab and the OpenStack services, then the queue, then the
     database."""
     t0 = time.monotonic()
-    for group in ((JUPYTER, *OPENSTACK), (LIBVIRT, RabbitMQ()), (MariaDB(),)):
+    for group in ((JUPYTER, *OPENSTACK), (LIBVIRT, RabbitMQ()), (NETWORK,), (MariaDB(),)):
         stop_services(lab, group)
     return time.monotonic() - t0
 

@@ -2,8 +2,9 @@
 for the real-guests profile.
 
 A real cloud runs one libvirt daemon per compute host.  The lab's two compute hosts share this
-machine, so each gets its own ``libvirtd`` in its own UTS and mount namespaces (made with
-util-linux's ``unshare``): its hostname is the compute host's name, which Nova's libvirt driver
+machine, so each gets its own ``libvirtd`` in that host's network namespace (``osw-<host>``, made
+by ``labsetup.services.ovn``, where the host's switch runs, so its guests' taps are there too)
+and in its own UTS and mount namespaces (made with util-linux's ``unshare``): its hostname is the compute host's name, which Nova's libvirt driver
 reports as the hypervisor, and its own ``/etc/libvirt``, ``/run/libvirt``, ``/var/lib/libvirt``,
 ``/var/log/libvirt`` and ``/var/cache/libvirt`` (bind mounts of directories under the lab's
 state), so the two never see each other's guests, and an ``/etc/hosts`` naming both hosts, so
@@ -26,6 +27,7 @@ from pathlib import Path
 from labsetup.config import COMPUTE_HOSTS, Lab
 from labsetup.proc import Daemon, LabError, run, wait_for
 from labsetup.services.base import Check, Service
+from labsetup.services.ovn import OVN, netns
 
 #: The directories each host's libvirtd gets as its own (bind-mounted in its namespace).
 PRIVATE_DIRS = {"etc": "/etc/libvirt", "run": "/run/libvirt", "lib": "/var/lib/libvirt",
@@ -87,12 +89,17 @@ class Libvirt(Service):
             base = self.host_dir(lab, host)
             mounts = "; ".join(f"mkdir -p {dest} && mount --bind {shlex.quote(str(base / sub))} "
                                f"{dest}" for sub, dest in PRIVATE_DIRS.items())
+            # libvirt plugs a guest's tap into br-int with ovs-vsctl, which finds this host's
+            # switch at its usual place.
+            ovs = shlex.quote(str(OVN().run_dir(lab, host)))
             script = (f"set -e; hostname {host}; {mounts}; "
                       f"mount --bind {shlex.quote(str(base / 'hosts'))} /etc/hosts; "
+                      f"mkdir -p /run/openvswitch && mount --bind {ovs} /run/openvswitch; "
                       f"exec /usr/sbin/libvirtd -f {shlex.quote(str(base / 'etc/libvirtd.conf'))} "
                       f"-p {shlex.quote(str(self.socket_dir(lab, host) / 'libvirtd.pid'))}")
             ds.append(self.daemon(lab, f"libvirtd-{host}",
-                                  ["unshare", "--uts", "--mount", "--propagation", "private",
+                                  ["ip", "netns", "exec", netns(host),
+                                   "unshare", "--uts", "--mount", "--propagation", "private",
                                    "sh", "-c", script],
                                   marker=str(base / "etc/libvirtd.conf")))
         return ds

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import subprocess
+import sys
 import time
 
 import pytest
@@ -96,3 +97,73 @@ def test_a_guest_boots_from_a_config_drive_and_halts_on_stop(
     qemus = subprocess.run(["pgrep", "-f", "qemu-system-x86_64.*guest=instance-"],
                            capture_output=True, text=True, check=False).stdout.split()
     assert not qemus, f"QEMU processes left: {qemus}"
+
+
+def _ns(host: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["ip", "netns", "exec", f"osw-{host}", *argv], capture_output=True,
+                          text=True, check=check, timeout=30)
+
+
+def test_both_hosts_are_chassis_joined_by_a_geneve_tunnel(lab: Lab) -> None:
+    from labsetup.services.ovn import OVN
+    ovn = OVN()
+    assert set(ovn.chassis(lab)) >= set(COMPUTE_HOSTS)
+    for host in COMPUTE_HOSTS:
+        ports = ovn.vsctl(lab, host, "--bare", "--columns=type", "list", "interface").split()
+        assert "geneve" in ports, f"{host} has no tunnel to the other host"
+        # nothing of the lab's network is in this machine's own namespace
+        assert "br-int" not in subprocess.run(["ip", "-br", "link"], capture_output=True,
+                                              text=True, check=True).stdout
+
+
+def test_the_data_plane_carries_tcp_between_hosts_and_an_acl_blocks_it(lab: Lab,
+                                                                       name: str) -> None:
+    """A logical switch with one port in each host's namespace: DHCP-less addresses, TCP across
+    the tunnel, then a drop ACL on the port and the same connection refused by the network."""
+    from labsetup.services.ovn import OVN
+    ovn = OVN()
+
+    def nbctl(*args: str) -> str:
+        return subprocess.run(["ovn-nbctl", f"--db={ovn.nb(lab)}", *args], capture_output=True,
+                              text=True, check=True).stdout
+
+    ends = []
+    nbctl("ls-add", name)
+    try:
+        for i, host in enumerate(COMPUTE_HOSTS, start=1):
+            port, mac, ip = f"{name}-p{i}", f"02:00:00:7e:00:0{i}", f"10.254.0.{i}"
+            nbctl("lsp-add", name, port, "--", "lsp-set-addresses", port, f"{mac} {ip}")
+            dev = f"t{name[2:8]}{i}"
+            ovn.vsctl(lab, host, "add-port", "br-int", dev, "--", "set", "interface", dev,
+                      "type=internal", f"external_ids:iface-id={port}")
+            ends.append((host, dev))
+            _ns(host, "ip", "link", "set", dev, "address", mac)
+            _ns(host, "ip", "addr", "add", f"{ip}/24", "dev", dev)
+            _ns(host, "ip", "link", "set", dev, "up")
+            _ns(host, "ethtool", "-K", dev, "tx", "off", check=False)
+        serve = ("import socket\ns = socket.create_server(('10.254.0.2', 8080))\n"
+                 "while True:\n    c, _ = s.accept()\n    c.sendall(b'hello')\n    c.close()\n")
+        server = subprocess.Popen(["ip", "netns", "exec", f"osw-{COMPUTE_HOSTS[1]}",
+                                   sys.executable, "-c", serve],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            def connect() -> str:
+                ask = ("import socket\ntry:\n    c = socket.create_connection(('10.254.0.2', "
+                       "8080), timeout=3)\n    print(c.recv(5).decode())\n"
+                       "except OSError:\n    pass\n")
+                return _ns(COMPUTE_HOSTS[0], sys.executable, "-c", ask).stdout.strip()
+            deadline = time.monotonic() + 30
+            answer = ""
+            while answer != "hello" and time.monotonic() < deadline:
+                answer = connect()
+            assert answer == "hello", "no TCP across the tunnel"
+            nbctl("acl-add", name, "to-lport", "1001", f'outport == "{name}-p2" && tcp', "drop")
+            time.sleep(2)
+            assert connect() == "", "the drop ACL did not stop TCP"
+        finally:
+            server.kill()
+            server.wait()
+    finally:
+        for host, dev in ends:
+            ovn.vsctl(lab, host, "--if-exists", "del-port", "br-int", dev)
+        nbctl("--if-exists", "ls-del", name)

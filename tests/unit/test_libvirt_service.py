@@ -41,11 +41,15 @@ def test_each_host_gets_its_own_namespaces_and_directories(lab: Lab) -> None:
     daemons = L.Libvirt().daemons(lab)
     assert [d.name for d in daemons] == [f"libvirtd-{h}" for h in COMPUTE_HOSTS]
     for host, d in zip(COMPUTE_HOSTS, daemons, strict=True):
-        assert d.argv[:5] == ["unshare", "--uts", "--mount", "--propagation", "private"]
+        # in the host's network namespace (its switch and its guests' taps), then its own
+        # hostname and mounts
+        assert d.argv[:9] == ["ip", "netns", "exec", f"osw-{host}", "unshare", "--uts",
+                              "--mount", "--propagation", "private"]
         script = d.argv[-1]
         assert f"hostname {host};" in script
         for dest in L.PRIVATE_DIRS.values():
             assert f" {dest};" in script or f" {dest} " in script.replace(";", " ")
+        assert f"ovn-{host} /run/openvswitch;" in script  # ovs-vsctl finds the host's switch
         assert "/etc/hosts" in script and script.rstrip().split()[-1].endswith("libvirtd.pid")
         assert d.marker.endswith(f"{host}/etc/libvirtd.conf")
     assert L.Libvirt().uri(lab, "lab-compute-2") == \
