@@ -227,6 +227,17 @@ def compute_hosts_up(s: Session, since: str = "") -> dict[str, bool]:
             for svc in services if svc["binary"] == "nova-compute"}
 
 
+def services_down(s: Session) -> list[str]:
+    """Nova and Cinder services whose own record says DOWN (enabled ones), as "binary on host"."""
+    found = []
+    for path, mv in ((s.endpoint("compute") + "/os-services", "compute 2.53"),
+                     (s.endpoint("volumev3") + "/os-services", "volume 3.0")):
+        for svc in s("GET", path, headers={"OpenStack-API-Version": mv})["services"]:
+            if svc["state"] != "up" and svc.get("status") == "enabled":
+                found.append(f"{svc['binary']} on {svc['host']}")
+    return found
+
+
 def volume_service_up(s: Session, since: str = "") -> bool:
     services = s("GET", s.endpoint("volumev3") + "/os-services")["services"]
     return any(svc["binary"] == "cinder-volume" and svc["state"] == "up"

@@ -294,16 +294,19 @@ def up(lab: Lab, *, jupyter: bool = True, out: object = sys.stdout) -> float:
 
 
 def wait_workers(lab: Lab, since: str = "", timeout: float = 120) -> None:
-    """Until both nova-compute hosts are up (and have reported since ``since``) and
-    cinder-volume is up: a boot in the window before that would fail."""
+    """Until both nova-compute hosts are up (and have reported since ``since``), cinder-volume
+    is up and no Nova or Cinder service record says DOWN: a boot in the window before that
+    would fail, and `status` would disagree with `up`."""
     nova = Nova()
     session = bootstrap.admin(lab)
-    state: dict[str, bool] = {}
+    state: dict[str, object] = {}
 
     def ready() -> bool:
         nonlocal state
-        state = bootstrap.compute_hosts_up(session, since)
-        return (all(state.get(h) for h in COMPUTE_HOSTS)
+        hosts = bootstrap.compute_hosts_up(session, since)
+        down = bootstrap.services_down(session)
+        state = {**hosts, "down": down}
+        return (all(hosts.get(h) for h in COMPUTE_HOSTS) and not down
                 and bootstrap.volume_service_up(session, since))
 
     try:

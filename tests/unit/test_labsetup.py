@@ -406,3 +406,26 @@ def test_test_arguments_narrow_the_suite_or_replace_its_paths() -> None:
     assert "notebooks" not in unit and unit[-2:] == ["tests/unit", "-x"]
     one = cli.pytest_argv(["tests/unit/test_labsetup.py::test_ini_files_are_private"])
     assert one[0] == "--nbval-lax"
+
+
+def test_services_down_names_enabled_services_whose_record_says_down() -> None:
+    from labsetup import bootstrap
+
+    class FakeSession:
+        def endpoint(self, kind: str) -> str:
+            return kind
+
+        def __call__(self, method: str, path: str, **kw: object) -> dict[str, object]:
+            if path.startswith("compute"):
+                return {"services": [
+                    {"binary": "nova-scheduler", "host": "lab-controller", "state": "down",
+                     "status": "enabled"},
+                    {"binary": "nova-compute", "host": "lab-compute-2", "state": "down",
+                     "status": "disabled"},  # an operator took it out: not a start-up lag
+                    {"binary": "nova-compute", "host": "lab-compute-1", "state": "up",
+                     "status": "enabled"}]}
+            return {"services": [{"binary": "cinder-volume", "host": "lab@lab", "state": "down",
+                                  "status": "enabled"}]}
+
+    assert bootstrap.services_down(FakeSession()) == [  # type: ignore[arg-type]
+        "nova-scheduler on lab-controller", "cinder-volume on lab@lab"]
