@@ -400,8 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--guests", choices=("lab", "real"),
                    help="what the compute hosts run (remembered): lab (default) keeps servers as "
                         "records of the lab's virt driver, in little memory; real boots them "
-                        "with Nova's libvirt driver under QEMU (about 200 MiB a server; no guest "
-                        "network yet)")
+                        "with Nova's libvirt driver under QEMU on ML2/OVN networks (about "
+                        "200 MiB a server)")
     s.set_defaults(func=cmd_up)
 
     s = sub.add_parser("install", help="install everything the lab needs, start nothing",

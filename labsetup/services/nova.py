@@ -31,6 +31,7 @@ from labsetup.services.base import (
     write_ini,
 )
 from labsetup.services.libvirt import Libvirt
+from labsetup.services.ovn import OVN
 
 __all__ = ["COMPUTE_HOSTS", "LAB_POLICY", "Nova"]
 
@@ -129,8 +130,9 @@ class Nova(Service):
             host_conf: dict[str, dict[str, object]] = {"DEFAULT": {
                 "host": host, "state_path": str(state / host),
                 "log_file": str(lab.paths.log / f"nova-compute-{host}.log")}}
-            if real:  # each host talks to its own libvirt daemon
+            if real:  # each host talks to its own libvirt daemon and its own switch
                 host_conf["libvirt"] = {"connection_uri": Libvirt().uri(lab, host)}
+                host_conf["os_vif_ovs"] = {"ovsdb_connection": OVN().ovs_db(lab, host)}
             write_ini(etc / f"{host}.conf", host_conf)
             (state / host / "instances").mkdir(parents=True, exist_ok=True)  # guests' disks
         copy_shipped(lab, "nova", "api-paste.ini", etc / "api-paste.ini")

@@ -167,3 +167,78 @@ def test_the_data_plane_carries_tcp_between_hosts_and_an_acl_blocks_it(lab: Lab,
         for host, dev in ends:
             ovn.vsctl(lab, host, "--if-exists", "del-port", "br-int", dev)
         nbctl("--if-exists", "ls-del", name)
+
+
+def test_a_guest_on_a_neutron_network_answers_and_its_security_group_filters(
+        demo: Connection, lab: Lab, name: str) -> None:
+    """ML2/OVN end to end: the guest takes its address from OVN's DHCP, serves its page to a
+    port on the same network (plugged into a host's br-int inside the lab's namespace), and a
+    security group without port 80 stops that page while port 22 stays open."""
+    from labsetup.services.ovn import OVN
+    ovn = OVN()
+    net = demo.network.create_network(name=name)
+    probe_dev = f"p{name[2:10]}"
+    server = probe = group = None
+    try:
+        demo.network.create_subnet(name=name, network_id=net.id, ip_version=4,
+                                   cidr="10.253.0.0/24")
+        group = demo.network.create_security_group(name=name)
+        demo.network.create_security_group_rule(security_group_id=group.id, direction="ingress",
+                                                protocol="tcp", port_range_min=22,
+                                                port_range_max=22)
+        image = demo.image.find_image(GUEST_IMAGE_NAME, ignore_missing=False)
+        server = demo.compute.create_server(name=name, image_id=image.id,
+                                            flavor_id=GUEST_FLAVOR[0],
+                                            networks=[{"uuid": net.id}])
+        server = demo.compute.wait_for_server(server, wait=180)
+        address = server.addresses[name][0]["addr"]
+        deadline, console = time.monotonic() + 120, ""
+        while "osworkshop-guest: ready" not in console and time.monotonic() < deadline:
+            time.sleep(2)
+            console = _console(demo, server.id)
+        assert f"network up {address} on eth0 (DHCP)" in console, console[-2000:]
+
+        # A port of the same network, as an OVS internal port in the first host's namespace.
+        probe = demo.network.create_port(network_id=net.id, name=name)
+        host = COMPUTE_HOSTS[0]
+        ovn.vsctl(lab, host, "add-port", "br-int", probe_dev, "--", "set", "interface",
+                  probe_dev, "type=internal", f"external_ids:iface-id={probe.id}")
+        _ns(host, "ip", "link", "set", probe_dev, "address", probe.mac_address)
+        _ns(host, "ip", "addr", "add", f"{probe.fixed_ips[0]['ip_address']}/24", "dev", probe_dev)
+        _ns(host, "ip", "link", "set", probe_dev, "up")
+        _ns(host, "ethtool", "-K", probe_dev, "tx", "off", check=False)
+
+        def page() -> str:
+            ask = ("import urllib.request\ntry:\n    print(urllib.request.urlopen("
+                   f"'http://{address}/', timeout=4).read().decode().strip())\n"
+                   "except OSError:\n    pass\n")
+            return _ns(host, sys.executable, "-c", ask).stdout.strip()
+
+        def ssh_banner() -> str:
+            ask = ("import socket\ntry:\n    c = socket.create_connection("
+                   f"('{address}', 22), timeout=4)\n    print(c.recv(7).decode())\n"
+                   "except OSError:\n    pass\n")
+            return _ns(host, sys.executable, "-c", ask).stdout.strip()
+
+        deadline, answer = time.monotonic() + 30, ""
+        while answer != f"hello from {name}" and time.monotonic() < deadline:
+            answer = page()
+        assert answer == f"hello from {name}", "the default group lets the same group in"
+
+        demo.compute.add_security_group_to_server(server, group)
+        demo.compute.remove_security_group_from_server(server, {"name": "default"})
+        time.sleep(3)
+        assert page() == "", "a group without port 80 let HTTP through"
+        assert ssh_banner() == "SSH-2.0", "port 22 is open in the group"
+    finally:
+        if probe is not None:
+            ovn.vsctl(lab, COMPUTE_HOSTS[0], "--if-exists", "del-port", "br-int", probe_dev)
+            demo.network.delete_port(probe)
+        if server is not None:
+            demo.compute.delete_server(server)
+            demo.compute.wait_for_delete(server, wait=120)
+        if group is not None:
+            demo.network.delete_security_group(group)
+        for subnet in demo.network.subnets(network_id=net.id):
+            demo.network.delete_subnet(subnet)
+        demo.network.delete_network(net)

@@ -41,3 +41,35 @@ def test_real_guests_bring_the_network_before_libvirt() -> None:
     assert [s.name for s in real][-2:] == ["ovn", "libvirt"]
     assert {"openvswitch-switch", "ovn-central", "ovn-host"} <= set(L.apt_packages("real"))
     assert "ovn-host" not in L.apt_packages()
+
+
+def test_real_guests_switch_neutron_to_ml2_ovn(tmp_path: Path, monkeypatch) -> None:
+    import configparser
+    import dataclasses
+
+    from labsetup.services import neutron as N
+    monkeypatch.setattr(N.Neutron, "synced", lambda self, lab, what="db": True)
+    monkeypatch.setattr(N, "copy_shipped", lambda *a: None)
+    lab = Lab(Paths(tmp_path), Secrets({n: "x" for n in Secrets.NAMES}))
+
+    def ml2(lab: Lab) -> configparser.ConfigParser:
+        N.Neutron().configure(lab)
+        cp = configparser.ConfigParser(interpolation=None)
+        cp.read([lab.etc("neutron") / "neutron.conf",
+                 lab.etc("neutron") / "plugins/ml2/ml2_conf.ini"])
+        return cp
+
+    default = ml2(lab)
+    assert default["ml2"]["mechanism_drivers"] == "lab"
+    assert [d.name for d in N.Neutron().daemons(lab)] == ["neutron"]
+    real_lab = dataclasses.replace(lab, guests="real")
+    real = ml2(real_lab)
+    assert real["ml2"]["mechanism_drivers"] == "ovn"
+    assert real["ml2"]["tenant_network_types"] == "geneve"
+    assert "vxlan" in real["ml2"]["type_drivers"]  # the lab's existing networks stay usable
+    assert real["DEFAULT"]["service_plugins"] == "ovn-router"
+    assert real["ovn"]["ovn_nb_connection"] == O.OVN().nb(real_lab)
+    assert real["ovn"]["ovs_create_tap"] == "false"  # libvirt makes taps in the namespace
+    assert real["ovn"]["neutron_sync_mode"] == "repair"
+    assert [d.name for d in N.Neutron().daemons(real_lab)] == [
+        "neutron", "neutron-ovn-maintenance-worker"]
