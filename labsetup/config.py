@@ -173,22 +173,31 @@ COMPUTE_HOSTS = ("lab-compute-1", "lab-compute-2")
 
 #: What the compute hosts run (``labsetup up --guests``): "lab" is the lab's virt driver plugin,
 #: servers as records (least memory: Binder, weak machines); "real" is Nova's libvirt driver with
-#: QEMU, servers that boot the lab's guest image (labsetup/services/libvirt.py).
+#: QEMU on ML2/OVN, servers that boot the lab's guest image (labsetup/services/libvirt.py, ovn.py).
 GUESTS = ("lab", "real")
 
 
-def read_guests(paths: Paths) -> str:
-    f = paths.state / "guests"
-    name = f.read_text().strip() if f.exists() else "lab"
-    return name if name in GUESTS else "lab"
+def _remembered(paths: Paths, key: str, choices: tuple[str, ...]) -> str:
+    """A choice ``up`` remembers in the lab's state (the first of ``choices`` when none is)."""
+    f = paths.state / key
+    name = f.read_text().strip() if f.exists() else choices[0]
+    return name if name in choices else choices[0]
 
 
-def set_guests(paths: Paths, name: str) -> None:
-    f = paths.state / "guests"
-    if name == "lab":
+def _remember(paths: Paths, key: str, choices: tuple[str, ...], name: str) -> None:
+    f = paths.state / key
+    if name == choices[0]:
         f.unlink(missing_ok=True)
     else:
         f.write_text(name + "\n")
+
+
+def read_guests(paths: Paths) -> str:
+    return _remembered(paths, "guests", GUESTS)
+
+
+def set_guests(paths: Paths, name: str) -> None:
+    _remember(paths, "guests", GUESTS, name)
 
 
 #: default: one process per API (least memory); classroom: the busiest APIs get more processes
@@ -198,17 +207,11 @@ PROFILES = ("default", "classroom")
 
 
 def read_profile(paths: Paths) -> str:
-    f = paths.state / "profile"
-    name = f.read_text().strip() if f.exists() else "default"
-    return name if name in PROFILES else "default"
+    return _remembered(paths, "profile", PROFILES)
 
 
 def set_profile(paths: Paths, name: str) -> None:
-    f = paths.state / "profile"
-    if name == "default":
-        f.unlink(missing_ok=True)
-    else:
-        f.write_text(name + "\n")
+    _remember(paths, "profile", PROFILES, name)
 
 
 @dataclass(frozen=True)
