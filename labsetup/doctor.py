@@ -7,6 +7,7 @@ import shutil
 import stat
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 from labsetup import install
 from labsetup import lab as L
@@ -75,6 +76,20 @@ def real_guests(lab: Lab) -> list[Finding]:
                        ("" if p.returncode == 0 else f": {p.stderr.strip()}"),
                        "run the lab as root on a machine (or container) that allows "
                        "unshare --uts --mount; or go back with `labsetup up --guests lab`"))
+    tun = Path("/dev/net/tun")
+    out.append(Finding(tun.exists(), f"{tun} for the guests' network devices" +
+                       ("" if tun.exists() else " is missing"),
+                       "the machine (or container) must offer /dev/net/tun; or go back with "
+                       "`labsetup up --guests lab`"))
+    if not any(d.running() for d in L.NETWORK.daemons(lab)):
+        probe = "osw-doctor"
+        made = subprocess.run(["ip", "netns", "add", probe], capture_output=True, text=True,
+                              check=False)
+        subprocess.run(["ip", "netns", "delete", probe], capture_output=True, check=False)
+        out.append(Finding(made.returncode == 0, "network namespaces for the compute hosts" +
+                           ("" if made.returncode == 0 else f": {made.stderr.strip()}"),
+                           "run the lab as root on a machine that allows `ip netns add`; or go "
+                           "back with `labsetup up --guests lab`"))
     guests = 3
     need = L.MIN_MEMORY_GIB + guests * 0.25
     mem = L.mem_available_gib()

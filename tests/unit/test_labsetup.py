@@ -299,6 +299,29 @@ def test_doctor_names_missing_packages_and_a_dead_service(home: Path, monkeypatc
     assert "database is gone" in died.what and "labsetup up" in died.fix
 
 
+def test_doctor_explains_what_real_guests_lack(home: Path, monkeypatch) -> None:
+    import dataclasses
+    import subprocess as sp
+
+    from labsetup import doctor
+
+    lab = dataclasses.replace(Lab.load(), guests="real")
+    real_run = sp.run
+
+    def refused(argv, **kw):  # a machine that refuses namespaces
+        if argv[:1] in (["unshare"], ["ip"]):
+            return sp.CompletedProcess(argv, 1, "", "unshare failed: Operation not permitted")
+        return real_run(argv, **kw)
+
+    monkeypatch.setattr(doctor.subprocess, "run", refused)
+    found = {f.what.splitlines()[0]: f for f in doctor.real_guests(lab)}
+    netns = next(f for w, f in found.items() if w.startswith("network namespaces"))
+    assert not netns.ok and "Operation not permitted" in netns.what
+    assert "--guests lab" in netns.fix
+    hosts = next(f for w, f in found.items() if w.startswith("namespaces for the hosts"))
+    assert not hosts.ok
+
+
 def test_up_stops_before_starting_anything_when_the_machine_is_short(home: Path, monkeypatch,
                                                                      capsys) -> None:
     monkeypatch.setattr(L, "mem_available_gib", lambda: 0.5)
