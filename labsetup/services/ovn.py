@@ -31,6 +31,14 @@ from labsetup.services.base import Check, Service
 #: The tunnel network between the hosts' namespaces: data inside the lab only, never routed.
 UNDERLAY = "192.168.254"
 
+#: The outside world of the lab: a namespace holding the public network's gateway address
+#: (the ``public-subnet`` gateway of labsetup/bootstrap.py), joined to br-ex on the gateway host.
+#: Floating IPs answer there; ``ip netns exec osw-external ...`` reaches them.
+EXTERNAL_NETNS = "osw-external"
+EXTERNAL_GATEWAY = "203.0.113.1/24"
+#: The compute host whose chassis carries routers' gateways (and br-ex).
+GATEWAY_HOST = COMPUTE_HOSTS[0]
+
 OVS_SCHEMA = Path("/usr/share/openvswitch/vswitch.ovsschema")
 NB_SCHEMA = Path("/usr/share/ovn/ovn-nb.ovsschema")
 SB_SCHEMA = Path("/usr/share/ovn/ovn-sb.ovsschema")
@@ -129,7 +137,7 @@ class OVN(Service):
         return ds
 
     def start(self, lab: Lab) -> None:
-        self.make_namespaces(lab)
+        made = self.make_namespaces(lab)
         by_name = {d.name: d for d in self.daemons(lab)}
         for name in ("ovn-nb-db", "ovn-sb-db", "ovn-northd"):
             by_name[name].start()
@@ -145,9 +153,14 @@ class OVN(Service):
                        "external_ids:ovn-encap-type=geneve",
                        f"external_ids:ovn-encap-ip={UNDERLAY}.{i}",
                        "external_ids:ovn-bridge-datapath-type=netdev")
+            if host == GATEWAY_HOST:  # routers' gateways: the public network on br-ex
+                self.vsctl(lab, host, "--no-wait", "set", "open_vswitch", ".",
+                           "external_ids:ovn-bridge-mappings=public:br-ex",
+                           "external_ids:ovn-cms-options=enable-chassis-as-gw")
             by_name[f"ovs-vswitchd-{host}"].start()
             # The userspace datapath carries the tunnel itself: its endpoint address sits on
             # an OVS bridge (br-phy) whose port is this host's end of the veth pair.
+            self._forget(lab, host, made)
             self.vsctl(lab, host, "--may-exist", "add-br", "br-phy", "--", "set", "bridge",
                        "br-phy", "datapath_type=netdev", "--", "--may-exist", "add-port",
                        "br-phy", tunnel_device(i))
@@ -155,6 +168,10 @@ class OVN(Service):
                      by_name[f"ovs-vswitchd-{host}"])
             _ns(host, "ip", "addr", "replace", f"{UNDERLAY}.{i}/24", "dev", "br-phy")
             _ns(host, "ip", "link", "set", "br-phy", "up")
+            if host == GATEWAY_HOST:
+                self.vsctl(lab, host, "--may-exist", "add-br", "br-ex", "--", "set", "bridge",
+                           "br-ex", "datapath_type=netdev", "--", "--may-exist", "add-port",
+                           "br-ex", "osw-ext1")
             by_name[f"ovn-controller-{host}"].start()
 
     def wait(self, lab: Lab) -> None:
@@ -164,9 +181,9 @@ class OVN(Service):
 
     def stop(self, lab: Lab) -> None:
         super().stop(lab)
-        for host in COMPUTE_HOSTS:  # the guests' taps and the tunnel go with the namespace
-            subprocess.run(["ip", "netns", "delete", netns(host)], capture_output=True,
-                           check=False)
+        # the guests' taps, the tunnel and the outside link go with the namespaces
+        for ns in (*(netns(h) for h in COMPUTE_HOSTS), EXTERNAL_NETNS):
+            subprocess.run(["ip", "netns", "delete", ns], capture_output=True, check=False)
 
     def check(self, lab: Lab) -> list[Check]:
         checks = super().check(lab)
@@ -179,8 +196,10 @@ class OVN(Service):
         return checks
 
     # -- helpers ---------------------------------------------------------------------------------
-    def make_namespaces(self, lab: Lab) -> None:
-        """Each host's namespace and the veth pair between them (idempotent)."""
+    def make_namespaces(self, lab: Lab) -> set[str]:
+        """Each host's namespace, the veth pair between them and the link to the outside
+        namespace (idempotent); returns the links made anew."""
+        made: set[str] = set()
         if shutil.which("ip") is None:
             raise LabError("the `ip` command is missing", "apt-get install -y iproute2")
         existing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True,
@@ -193,12 +212,32 @@ class OVN(Service):
         if not _has_link(first, tunnel_device(1)):
             _ns(first, "ip", "link", "add", tunnel_device(1), "type", "veth", "peer", "name",
                 tunnel_device(2), "netns", netns(second))
-        for i, host in enumerate(COMPUTE_HOSTS, start=1):
-            _ns(host, "ip", "link", "set", tunnel_device(i), "up")
+            made |= {tunnel_device(1), tunnel_device(2)}
+        if EXTERNAL_NETNS not in existing:
+            _netns_add(EXTERNAL_NETNS)
+        if not _has_link(GATEWAY_HOST, "osw-ext1"):
+            _ns(GATEWAY_HOST, "ip", "link", "add", "osw-ext1", "type", "veth", "peer", "name",
+                "osw-ext0", "netns", EXTERNAL_NETNS)
+            made.add("osw-ext1")
+        outside = ["ip", "netns", "exec", EXTERNAL_NETNS]
+        run([*outside, "ip", "addr", "replace", EXTERNAL_GATEWAY, "dev", "osw-ext0"],
+            what="the outside namespace's address")
+        links = [(host, tunnel_device(i)) for i, host in enumerate(COMPUTE_HOSTS, start=1)]
+        for ns, dev in [*((netns(h), d) for h, d in links), (netns(GATEWAY_HOST), "osw-ext1"),
+                        (EXTERNAL_NETNS, "osw-ext0"), (EXTERNAL_NETNS, "lo")]:
+            run(["ip", "netns", "exec", ns, "ip", "link", "set", dev, "up"], what="ip link")
             # Checksums computed in software: see the module's docstring.
-            subprocess.run(["ip", "netns", "exec", netns(host), "ethtool", "-K",
-                            tunnel_device(i), "tx", "off", "rx", "off"],
-                           capture_output=True, check=False)
+            subprocess.run(["ip", "netns", "exec", ns, "ethtool", "-K", dev, "tx", "off",
+                            "rx", "off"], capture_output=True, check=False)
+        return made
+
+    def _forget(self, lab: Lab, host: str, made: set[str]) -> None:
+        """A link made anew replaces one that a running switch still holds open: take its
+        port off first (in a transaction of its own, or the switch keeps the old device)."""
+        if (self.run_dir(lab, host) / "db.sock").exists():
+            for device in sorted(made):
+                if _has_link(host, device):
+                    self.vsctl(lab, host, "--if-exists", "del-port", device)
 
     def vsctl(self, lab: Lab, host: str, *args: str) -> str:
         return run(["ovs-vsctl", f"--db={self.ovs_db(lab, host)}", "--timeout=20", *args],

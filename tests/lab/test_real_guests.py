@@ -242,3 +242,52 @@ def test_a_guest_on_a_neutron_network_answers_and_its_security_group_filters(
         for subnet in demo.network.subnets(network_id=net.id):
             demo.network.delete_subnet(subnet)
         demo.network.delete_network(net)
+
+
+def test_a_floating_ip_reaches_the_guest_from_outside_through_the_router(
+        demo: Connection, name: str) -> None:
+    """demo-net -> demo-router -> public: the guest's floating IP answers in the lab's outside
+    namespace (osw-external) once a security group opens port 80, and not before."""
+    from labsetup.services.ovn import EXTERNAL_NETNS
+    image = demo.image.find_image(GUEST_IMAGE_NAME, ignore_missing=False)
+    net = demo.network.find_network("demo-net", ignore_missing=False)
+    public = demo.network.find_network("public", ignore_missing=False)
+    server = fip = group = None
+    try:
+        server = demo.compute.wait_for_server(demo.compute.create_server(
+            name=name, image_id=image.id, flavor_id=GUEST_FLAVOR[0],
+            networks=[{"uuid": net.id}]), wait=180)
+        port = next(demo.network.ports(device_id=server.id))
+        fip = demo.network.create_ip(floating_network_id=public.id, port_id=port.id)
+        address = fip.floating_ip_address
+
+        def page() -> str:
+            ask = ("import urllib.request\ntry:\n    print(urllib.request.urlopen("
+                   f"'http://{address}/', timeout=4).read().decode().strip())\n"
+                   "except OSError:\n    pass\n")
+            return subprocess.run(["ip", "netns", "exec", EXTERNAL_NETNS, sys.executable, "-c",
+                                   ask], capture_output=True, text=True,
+                                  timeout=30, check=False).stdout.strip()
+
+        deadline, console = time.monotonic() + 120, ""
+        while "osworkshop-guest: ready" not in console and time.monotonic() < deadline:
+            time.sleep(2)
+            console = _console(demo, server.id)
+        assert page() == "", "the default group let the outside in"
+        group = demo.network.create_security_group(name=name)
+        demo.network.create_security_group_rule(security_group_id=group.id, direction="ingress",
+                                                protocol="tcp", port_range_min=80,
+                                                port_range_max=80)
+        demo.compute.add_security_group_to_server(server, group)
+        deadline, answer = time.monotonic() + 30, ""
+        while answer != f"hello from {name}" and time.monotonic() < deadline:
+            answer = page()
+        assert answer == f"hello from {name}", f"no page at the floating IP {address}"
+    finally:
+        if fip is not None:
+            demo.network.delete_ip(fip)
+        if server is not None:
+            demo.compute.delete_server(server)
+            demo.compute.wait_for_delete(server, wait=120)
+        if group is not None:
+            demo.network.delete_security_group(group)

@@ -73,3 +73,14 @@ def test_real_guests_switch_neutron_to_ml2_ovn(tmp_path: Path, monkeypatch) -> N
     assert real["ovn"]["neutron_sync_mode"] == "repair"
     assert [d.name for d in N.Neutron().daemons(real_lab)] == [
         "neutron", "neutron-ovn-maintenance-worker"]
+
+
+def test_the_outside_namespace_holds_the_public_subnets_gateway() -> None:
+    import inspect
+
+    from labsetup import bootstrap
+    gateway, prefix = O.EXTERNAL_GATEWAY.split("/")
+    source = inspect.getsource(bootstrap.create_content)
+    assert f'"gateway_ip": "{gateway}"' in source
+    assert bootstrap.EXTERNAL_CIDR.endswith(f"/{prefix}")
+    assert O.GATEWAY_HOST in COMPUTE_HOSTS
