@@ -34,6 +34,24 @@ def _console(demo: Connection, server_id: str) -> str:
     return str(demo.compute.get_server_console_output(server_id).get("output") or "")
 
 
+def _wait_ready(demo: Connection, server_id: str, timeout: float = 120) -> str:
+    """The console log once the guest says it is ready (or at the timeout)."""
+    deadline, console = time.monotonic() + timeout, ""
+    while "osworkshop-guest: ready" not in console and time.monotonic() < deadline:
+        time.sleep(2)
+        console = _console(demo, server_id)
+    return console
+
+
+def _page(namespace: str, address: str) -> str:
+    """The web page at ``address`` as seen from a lab namespace ("" when nothing answers)."""
+    ask = ("import urllib.request\ntry:\n    print(urllib.request.urlopen("
+           f"'http://{address}/', timeout=4).read().decode().strip())\n"
+           "except OSError:\n    pass\n")
+    return subprocess.run(["ip", "netns", "exec", namespace, sys.executable, "-c", ask],
+                          capture_output=True, text=True, timeout=30, check=False).stdout.strip()
+
+
 def _domains(lab: Lab) -> dict[str, str]:
     """libvirt domain name -> host, over both hosts' daemons (running or defined)."""
     found = {}
@@ -64,11 +82,7 @@ def test_a_guest_boots_from_a_config_drive_and_halts_on_stop(
             key_name=key.name, user_data=base64.b64encode(USER_DATA.encode()).decode())
         server = demo.compute.wait_for_server(server, wait=180)
         active = time.monotonic() - started
-        deadline = time.monotonic() + 120
-        console = ""
-        while "osworkshop-guest: ready" not in console and time.monotonic() < deadline:
-            time.sleep(2)
-            console = _console(demo, server.id)
+        console = _wait_ready(demo, server.id)
         assert "osworkshop-guest: ready" in console, console[-2000:]
         assert f"hostname {name}" in console
         assert "config from config drive" in console
@@ -192,10 +206,7 @@ def test_a_guest_on_a_neutron_network_answers_and_its_security_group_filters(
                                             networks=[{"uuid": net.id}])
         server = demo.compute.wait_for_server(server, wait=180)
         address = server.addresses[name][0]["addr"]
-        deadline, console = time.monotonic() + 120, ""
-        while "osworkshop-guest: ready" not in console and time.monotonic() < deadline:
-            time.sleep(2)
-            console = _console(demo, server.id)
+        console = _wait_ready(demo, server.id)
         assert f"network up {address} on eth0 (DHCP)" in console, console[-2000:]
 
         # A port of the same network, as an OVS internal port in the first host's namespace.
@@ -209,10 +220,7 @@ def test_a_guest_on_a_neutron_network_answers_and_its_security_group_filters(
         _ns(host, "ethtool", "-K", probe_dev, "tx", "off", check=False)
 
         def page() -> str:
-            ask = ("import urllib.request\ntry:\n    print(urllib.request.urlopen("
-                   f"'http://{address}/', timeout=4).read().decode().strip())\n"
-                   "except OSError:\n    pass\n")
-            return _ns(host, sys.executable, "-c", ask).stdout.strip()
+            return _page(f"osw-{host}", address)
 
         def ssh_banner() -> str:
             ask = ("import socket\ntry:\n    c = socket.create_connection("
@@ -262,17 +270,9 @@ def test_a_floating_ip_reaches_the_guest_from_outside_through_the_router(
         address = fip.floating_ip_address
 
         def page() -> str:
-            ask = ("import urllib.request\ntry:\n    print(urllib.request.urlopen("
-                   f"'http://{address}/', timeout=4).read().decode().strip())\n"
-                   "except OSError:\n    pass\n")
-            return subprocess.run(["ip", "netns", "exec", EXTERNAL_NETNS, sys.executable, "-c",
-                                   ask], capture_output=True, text=True,
-                                  timeout=30, check=False).stdout.strip()
+            return _page(EXTERNAL_NETNS, address)
 
-        deadline, console = time.monotonic() + 120, ""
-        while "osworkshop-guest: ready" not in console and time.monotonic() < deadline:
-            time.sleep(2)
-            console = _console(demo, server.id)
+        _wait_ready(demo, server.id)
         assert page() == "", "the default group let the outside in"
         group = demo.network.create_security_group(name=name)
         demo.network.create_security_group_rule(security_group_id=group.id, direction="ingress",
