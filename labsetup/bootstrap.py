@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import urllib.parse
 from typing import Any
@@ -270,10 +269,11 @@ def register_guest_image(lab: Lab) -> str:
     """Upload the built guest image as three public Glance images (kernel ``aki``, ramdisk
     ``ari``, machine ``ami`` naming the other two), unless the same build is there already;
     older builds are deleted.  Also the flavor it fits.  Returns the machine image's id."""
-    image = guest_image.build(guest_image.image_directory(lab.paths.home),
-                              guest_image.cache_directory(lab.paths.home),
-                              lab.paths.log / "guest-image.log")
-    build = json.loads(image.manifest.read_text())["inputs"][:16]
+    found = guest_image.built(guest_image.image_directory(lab.paths.home))
+    if found is None:  # `up` builds it in its install steps
+        raise LabError("the guest image has not been built",
+                       "run `python3 -m labsetup guest-image`, then `labsetup up` again")
+    image, build = found[0], found[1][:16]
     s = admin(lab)
     nova = s.endpoint("compute")
     name, vcpus, ram, disk = GUEST_FLAVOR

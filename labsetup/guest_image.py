@@ -404,6 +404,17 @@ def cache_directory(home: Path) -> Path:
     return home / "cache" / "guest-image"
 
 
+def built(directory: Path) -> tuple[GuestImage, str] | None:
+    """The image last built in ``directory`` and the digest of its inputs, or None."""
+    image = GuestImage(directory, "", {})
+    if not image.manifest.exists() or not all(
+            p.exists() for p in (image.kernel, image.ramdisk, image.root_disk)):
+        return None
+    recorded = json.loads(image.manifest.read_text())
+    return (GuestImage(directory, recorded["kernel_release"], recorded["packages"]),
+            str(recorded["inputs"]))
+
+
 def build(directory: Path, cache: Path, log: Path, *, force: bool = False) -> GuestImage:
     """Build (or find up to date) the guest image in ``directory``."""
     missing = [p for p in USERLAND_PACKAGES if not package_version(p)]
@@ -415,11 +426,9 @@ def build(directory: Path, cache: Path, log: Path, *, force: bool = False) -> Gu
     packages = {package: version, **{p: package_version(p) for p in USERLAND_PACKAGES}}
     digest = inputs_digest(packages)
     image = GuestImage(directory, "", packages)
-    if not force and image.manifest.exists():
-        recorded = json.loads(image.manifest.read_text())
-        if recorded.get("inputs") == digest and all(
-                p.exists() for p in (image.kernel, image.ramdisk, image.root_disk)):
-            return GuestImage(directory, recorded["kernel_release"], recorded["packages"])
+    found = None if force else built(directory)
+    if found is not None and found[1] == digest:
+        return found[0]
 
     tree = fetch_kernel(cache, package, version, log)
     release = _kernel_release(tree)

@@ -336,6 +336,8 @@ def processes(lab: Lab, *, per_daemon: bool = False) -> dict[str, set[int]]:
             if pids and svc.name == "rabbitmq":  # Erlang starts epmd outside its process tree
                 pids |= set(pids_named("epmd"))
             result.setdefault(d.name if per_daemon else svc.name, set()).update(pids)
+        if svc is LIBVIRT:
+            result["guests"] = LIBVIRT.guest_pids(lab)  # QEMU, one process per server
     return result
 
 

@@ -120,6 +120,22 @@ class Libvirt(Service):
                                capture_output=True, timeout=60, check=False)
         super().stop(lab)
 
+    def guest_pids(self, lab: Lab) -> set[int]:
+        """The QEMU processes of both hosts' guests (from libvirt's pid files: QEMU leaves
+        libvirtd's process tree when it starts)."""
+        pids = set()
+        for host in COMPUTE_HOSTS:
+            for f in (self.host_dir(lab, host) / "run" / "qemu").glob("*.pid"):
+                if f.name == "driver.pid":  # libvirtd's own lock, not a guest
+                    continue
+                try:
+                    pid = int(f.read_text().strip())
+                except (OSError, ValueError):
+                    continue
+                if Path(f"/proc/{pid}").exists():
+                    pids.add(pid)
+        return pids
+
     def domains(self, lab: Lab, host: str, *, running: bool = False) -> list[str]:
         """Names of the guests this host's libvirtd knows (only the running ones)."""
         p = subprocess.run(["virsh", "-c", self.uri(lab, host), "list", "--name",

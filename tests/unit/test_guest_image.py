@@ -269,3 +269,16 @@ def test_build_names_missing_debian_packages(monkeypatch: pytest.MonkeyPatch,
     with pytest.raises(LabError) as err:
         gi.build(tmp_path / "out", tmp_path / "cache", tmp_path / "log")
     assert "dropbear-bin" in err.value.message and "apt-get install -y dropbear-bin" in err.value.hint
+
+
+def test_built_reads_the_manifest_without_apt(tmp_path: Path) -> None:
+    assert gi.built(tmp_path) is None
+    for name in ("vmlinuz", "initrd.gz", "root.img"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "manifest.json").write_text(json.dumps({
+        "inputs": "abc", "kernel_release": "6.1.0-57-cloud-amd64",
+        "packages": {"busybox-static": "1"}}))
+    image, inputs = gi.built(tmp_path)  # type: ignore[misc]
+    assert inputs == "abc" and image.kernel_version == "6.1.0-57-cloud-amd64"
+    (tmp_path / "initrd.gz").unlink()
+    assert gi.built(tmp_path) is None  # a half-built image is not an image

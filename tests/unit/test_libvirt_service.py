@@ -112,3 +112,14 @@ def test_guests_choice_is_remembered_and_chooses_packages(tmp_path: Path) -> Non
         LAB.apt_packages("real"))
     assert "libvirt-python" in LAB.service_packages("real")
     assert "libvirt-python" not in LAB.service_packages()
+
+
+def test_guest_pids_come_from_libvirts_pid_files(lab: Lab) -> None:
+    import os
+    run_dir = L.Libvirt().host_dir(lab, COMPUTE_HOSTS[1]) / "run" / "qemu"
+    run_dir.mkdir(parents=True)
+    (run_dir / "instance-00000001.pid").write_text(f"{os.getpid()}\n")
+    (run_dir / "instance-00000002.pid").write_text("999999\n")  # a guest that is gone
+    (run_dir / "instance-00000003.pid").write_text("")  # half written
+    (run_dir / "driver.pid").write_text(f"{os.getppid()}\n")  # libvirtd itself
+    assert L.Libvirt().guest_pids(lab) == {os.getpid()}
